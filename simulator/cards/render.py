@@ -1,0 +1,173 @@
+"""Drawing helpers shared by the card makers.
+
+Figures are drawn in cell coordinates (0..20 across the retina, x to the right, y down)
+on a canvas ``SUPERSAMPLE`` times finer than the retina, then area-averaged down to the
+grid, so a cell half covered by the figure gets light level 0.5 as a real photocell would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from numbers import Integral, Real
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..errors import ConfigError
+from ..retina import RETINA_SIZE
+from .deck import Deck
+
+GRID = RETINA_SIZE
+SUPERSAMPLE = 8
+#: More cards than this would take minutes to draw and gigabytes to hold: surely a typo.
+MAX_CARDS = 1_000_000
+
+
+def canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    """A dark supersampled canvas and a pen for it (fill 255 = lit, 0 = dark)."""
+    img = Image.new("L", (GRID * SUPERSAMPLE, GRID * SUPERSAMPLE), 0)
+    return img, ImageDraw.Draw(img)
+
+
+def _px(x: float) -> float:
+    return x * SUPERSAMPLE
+
+
+def fill_polygon(draw: ImageDraw.ImageDraw, vertices: np.ndarray, fill: int = 255) -> None:
+    """Fill a polygon given as (k, 2) vertices in cell coordinates."""
+    draw.polygon([(_px(x), _px(y)) for x, y in vertices], fill=fill)
+
+
+def fill_box(draw: ImageDraw.ImageDraw, box: Sequence[float], *, ellipse: bool = False,
+             fill: int = 255) -> None:
+    """Fill the rectangle, or the ellipse inscribed in it, ``box = (x0, y0, x1, y1)`` in cells."""
+    x0, y0, x1, y1 = (round(_px(v)) for v in box)
+    # pillow's boxes include their last pixel; take one off so a 3-cell box covers 3 cells
+    shape = [x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)]
+    (draw.ellipse if ellipse else draw.rectangle)(shape, fill=fill)
+
+
+def square_vertices(center: Sequence[float], half: float, degrees: float) -> np.ndarray:
+    """Corners of a square of half-side ``half`` turned by ``degrees`` (45 = a diamond)."""
+    start = math.radians(degrees + 45.0)  # the first corner of an unturned square is at 45 deg
+    angles = start + np.arange(4) * (math.pi / 2)
+    radius = half * math.sqrt(2.0)
+    return np.column_stack([center[0] + radius * np.cos(angles), center[1] + radius * np.sin(angles)])
+
+
+def to_grid(img: Image.Image) -> np.ndarray:
+    """Area-average a supersampled canvas down to the (GRID, GRID) float32 light levels."""
+    small = img.convert("F").resize((GRID, GRID), Image.Resampling.BOX)
+    return np.clip(np.asarray(small, dtype=np.float32) / 255.0, 0.0, 1.0)
+
+
+def random_center(half_w: float, half_h: float, rng: np.random.Generator,
+                  max_shift: float = GRID) -> tuple[float, float]:
+    """A figure centre, shifted at random by up to ``max_shift`` cells, keeping the figure inside."""
+    room_x = max(0.0, min(max_shift, GRID / 2 - half_w))
+    room_y = max(0.0, min(max_shift, GRID / 2 - half_h))
+    return GRID / 2 + rng.uniform(-room_x, room_x), GRID / 2 + rng.uniform(-room_y, room_y)
+
+
+def add_noise(cards: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Add Gaussian noise of standard deviation ``noise`` to the light levels, kept in [0, 1]."""
+    if noise == 0:
+        return cards
+    noisy = cards + rng.normal(0.0, noise, size=cards.shape).astype(np.float32)
+    return np.clip(noisy, 0.0, 1.0, out=noisy)
+
+
+# --- argument checks shared by the makers -------------------------------------------
+
+def check_n(n) -> int:
+    """``n`` as an int, or ConfigError."""
+    if isinstance(n, bool) or not isinstance(n, Integral) or not 1 <= n <= MAX_CARDS:
+        raise ConfigError(f"n (number of cards) must be a whole number from 1 to {MAX_CARDS:,}, got {n!r}")
+    return int(n)
+
+
+def check_rng(rng) -> np.random.Generator:
+    """``rng`` if it is a numpy Generator, or ConfigError."""
+    if not isinstance(rng, np.random.Generator):
+        raise ConfigError(
+            f"rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed), got {rng!r}"
+        )
+    return rng
+
+
+def check_number(value, name: str, lo: float, hi: float) -> float:
+    """``value`` as a float in [lo, hi], or ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not lo <= value <= hi:
+        raise ConfigError(f"{name} must be a number from {lo:g} to {hi:g}, got {value!r}")
+    return float(value)
+
+
+def check_flag(value, name: str) -> bool:
+    """``value`` if it is a bool (numpy's too), or ConfigError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_range(size, name: str, default: tuple[float, float], lo: float, hi: float) -> tuple[float, float]:
+    """A size given as None (the default), a number, or a (min, max) pair -> (min, max)."""
+    if size is None:
+        return default
+    if isinstance(size, (tuple, list)) and len(size) == 2:
+        low, high = (check_number(v, name, lo, hi) for v in size)
+        if low > high:
+            raise ConfigError(f"{name} range must be (min, max) with min <= max, got {tuple(size)!r}")
+        return low, high
+    if isinstance(size, (tuple, list)):
+        raise ConfigError(f"{name} must be a number or a (min, max) pair, got {size!r}")
+    value = check_number(size, name, lo, hi)
+    return value, value
+
+
+def check_choices(values, name: str, allowed: Sequence[str], *, at_least: int = 1,
+                  valid: str | None = None) -> tuple[str, ...]:
+    """A sequence of distinct names, each one of ``allowed``, or ConfigError.
+
+    ``valid`` describes the allowed names in messages (default: lists them all).
+    """
+    valid = valid or ", ".join(repr(a) for a in allowed)
+    if isinstance(values, str) or not isinstance(values, Sequence):
+        raise ConfigError(f"{name} must be a tuple of names from {valid}, got {values!r}")
+    for value in values:
+        if value not in allowed:
+            raise ConfigError(f"unknown {name[:-1] if name.endswith('s') else name} {value!r}; choose from {valid}")
+    if len(set(values)) != len(values) or len(values) < at_least:
+        raise ConfigError(f"{name} must be at least {at_least} different names from {valid}, got {tuple(values)!r}")
+    return tuple(values)
+
+
+def build_deck(n, class_names: Sequence[str], rng, draw_card: Callable[[int, np.random.Generator], np.ndarray],
+               noise: float = 0.0) -> Deck:
+    """Draw a deck: a class for each card uniformly at random, then the card for that class.
+
+    Parameters
+    ----------
+    n : int
+        Number of cards.
+    class_names : sequence of str
+        The classes; labels index into it.
+    rng : numpy.random.Generator
+        The only source of randomness, used in a fixed order so a seed gives one deck.
+    draw_card : callable
+        ``draw_card(label, rng)`` returns one (GRID, GRID) float32 card of that class.
+    noise : float
+        Standard deviation of Gaussian noise added to every light level (0 for none).
+
+    Returns
+    -------
+    Deck
+    """
+    n = check_n(n)
+    rng = check_rng(rng)
+    noise = check_number(noise, "noise", 0.0, 1.0)
+    labels = rng.integers(0, len(class_names), size=n, dtype=np.int64)
+    cards = np.empty((n, GRID, GRID), dtype=np.float32)
+    for i, label in enumerate(labels):
+        cards[i] = draw_card(int(label), rng)
+    return Deck(add_noise(cards, noise, rng), labels, tuple(class_names))

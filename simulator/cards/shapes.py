@@ -1,0 +1,103 @@
+"""Geometric figures: squares, circles and diamonds, outlined or solid."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ConfigError
+from .deck import Deck
+from .render import (GRID, build_deck, canvas, check_choices, check_flag, check_range, fill_box,
+                     fill_polygon, random_center, square_vertices, to_grid)
+
+SHAPES = ("square", "circle", "diamond")
+STYLES = ("outline", "solid", "both")
+DEFAULT_SIZE = 12.0
+MIN_SIZE = 5.0
+#: A square-vs-diamond deck may only wobble this much: any more and the classes blur.
+JITTER_DEGREES = 10.0
+
+
+def _outline_cells(size: float) -> float:
+    # 1.5 to 2 cells: thinner outlines break up on the 20 x 20 grid, thicker fill small figures
+    return min(2.0, max(1.5, 0.15 * size))
+
+
+def _max_size(shapes: tuple[str, ...], rotate: bool) -> float:
+    # a diamond, or a square turned 45 degrees, spans its side times sqrt(2)
+    turns = "diamond" in shapes or (rotate and "square" in shapes)
+    return GRID / math.sqrt(2.0) if turns else float(GRID)
+
+
+def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), style: str = "outline",
+                size=None, rotate: bool = True, shift: bool = True, noise: float = 0.0) -> Deck:
+    """Cards showing one geometric figure each; the class is the kind of figure.
+
+    Parameters
+    ----------
+    n : int
+        Number of cards.
+    rng : numpy.random.Generator
+        Source of all randomness (classes, sizes, turns, places, noise).
+    shapes : tuple of str
+        Two or more of "square", "circle", "diamond"; the class names, in this order.
+        A diamond is a square turned 45 degrees.
+    style : str
+        "outline" (a stroke 1.5 to 2 cells thick), "solid", or "both" (chosen per card).
+    size : float or (float, float), optional
+        Side of the square and of the diamond (so both have the same area), diameter of
+        the circle, in cells; a (min, max) pair draws a size per card. Default 12.
+    rotate : bool
+        Turn squares by a random angle in [0, 90) degrees. A diamond turned at will would
+        be a square, so diamonds, and squares in a deck that has diamonds, only wobble by
+        up to +-10 degrees instead.
+    shift : bool
+        Place each figure at random, wholly inside the retina; otherwise centred.
+    noise : float
+        Standard deviation of Gaussian noise added to the light levels, from 0 to 1.
+
+    Returns
+    -------
+    Deck
+        Labels index ``shapes``.
+
+    Raises
+    ------
+    ConfigError
+        When an argument is unknown or out of range (e.g. a figure larger than the retina).
+    """
+    shapes = check_choices(shapes, "shapes", SHAPES, at_least=2)
+    if style not in STYLES:
+        raise ConfigError(f"unknown style {style!r}; choose from {', '.join(map(repr, STYLES))}")
+    rotate, shift = check_flag(rotate, "rotate"), check_flag(shift, "shift")
+    max_size = _max_size(shapes, rotate)
+    size_name = "size" if max_size == GRID else "size (a diamond or a turned square spans 1.41 x its side)"
+    sizes = check_range(size, size_name, (DEFAULT_SIZE, DEFAULT_SIZE), MIN_SIZE, math.floor(max_size * 10) / 10)
+    # a diamond turned at will is just a square, so diamonds (and squares beside them) only wobble
+    squares_wobble = "diamond" in shapes
+
+    def draw_card(label: int, rng: np.random.Generator) -> np.ndarray:
+        shape = shapes[label]
+        side = rng.uniform(*sizes)
+        solid = style == "solid" or (style == "both" and rng.random() < 0.5)
+        degrees = 45.0 if shape == "diamond" else 0.0
+        if rotate and shape != "circle":
+            wobble = shape == "diamond" or squares_wobble
+            degrees += rng.uniform(-JITTER_DEGREES, JITTER_DEGREES) if wobble else rng.uniform(0.0, 90.0)
+        half = side / 2
+        if shape == "circle":
+            extent = half
+        else:
+            extent = np.abs(square_vertices((0.0, 0.0), half, degrees)).max()
+        cx, cy = random_center(extent, extent, rng) if shift else (GRID / 2, GRID / 2)
+        img, draw = canvas()
+        # an outline is the figure with a smaller copy of it cut out of its middle
+        for radius, fill in ((half, 255), (half - _outline_cells(side), 0))[: 1 if solid else 2]:
+            if shape == "circle":
+                fill_box(draw, (cx - radius, cy - radius, cx + radius, cy + radius), ellipse=True, fill=fill)
+            else:
+                fill_polygon(draw, square_vertices((cx, cy), radius, degrees), fill=fill)
+        return to_grid(img)
+
+    return build_deck(n, shapes, rng, draw_card, noise)
