@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -89,7 +90,7 @@ def load_state(path, required: tuple[str, ...]) -> tuple[dict, dict[str, np.ndar
             arrays = {name: npz[name] for name in npz.files}
     except StateFileError:
         raise
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise StateFileError(f"{path}: state file is truncated or corrupted ({exc})") from None
     except (OSError, ValueError) as exc:
         raise StateFileError(f"{path}: not a Mark I state file ({exc})") from None
