@@ -97,6 +97,23 @@ class MarkI:
         (each A-unit to one R-unit: 512 potentiometers), or a fraction of pairs at random.
     coding : {"binary", "winner", "bits"}
         How class labels map onto R-units (see :mod:`simulator.coding`).
+
+    Attributes
+    ----------
+    weights_ : numpy.ndarray, shape (a_units, r_units)
+        Potentiometer settings (also :attr:`weights`).
+    bias_ : numpy.ndarray, shape (r_units,)
+        Trained bias (the ``lecture`` rule only; zero otherwise).
+    plugboard_ : Plugboard
+        The S->A wiring.
+    mask_ : numpy.ndarray of bool, shape (a_units, r_units)
+        Which A->R potentiometers exist.
+    presentations_, errors_, corrections_ : int
+        Cards presented, cards answered wrongly, R-unit corrections made.
+    n_classes_ : int or None
+        Classes trained on (set by the first call with class labels).
+    class_names_ : tuple of str or None
+        Names of the classes, if the trainer gave them; saved with the state.
     """
 
     def __init__(self, *, seed=None, wiring_seed=None, retina_size=20, a_units=512, r_units=8,
@@ -200,6 +217,7 @@ class MarkI:
         self.mask_ = self._draw_mask(wiring_rng)
         self.rng_ = np.random.default_rng(training_ss)
         self.n_classes_ = None
+        self.class_names_ = None
         self.reset_weights()
 
     def _draw_mask(self, rng) -> np.ndarray:
@@ -380,6 +398,7 @@ class MarkI:
         self._ensure_built()
         self.reset_weights()
         self.n_classes_ = None
+        self.class_names_ = None
         for _ in range(epochs):
             self.train(cards, y)
         return self
@@ -393,6 +412,7 @@ class MarkI:
             "counters": {"presentations": self.presentations_, "errors": self.errors_,
                          "corrections": self.corrections_},
             "n_classes": self.n_classes_,
+            "class_names": list(self.class_names_) if self.class_names_ else None,
             "rng_state": self.rng_.bit_generator.state,
         }
         pb = self.plugboard_
@@ -435,6 +455,8 @@ class MarkI:
             m.presentations_, m.errors_, m.corrections_ = (
                 int(c["presentations"]), int(c["errors"]), int(c["corrections"]))
             m.n_classes_ = header["n_classes"]
+            names = header.get("class_names")
+            m.class_names_ = tuple(str(n) for n in names) if names else None
             m.rng_ = np.random.default_rng()
             m.rng_.bit_generator.state = header["rng_state"]
         except StateFileError:

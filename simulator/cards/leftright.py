@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .deck import Deck
-from .render import GRID, build_deck, canvas, fill_box, to_grid
+from .render import GRID, box, build_deck, to_grid
 
 CLASS_NAMES = ("LEFT", "RIGHT")
 MARK_WIDTH = (3.0, 8.0)
@@ -20,14 +20,12 @@ MIDLINE_GAP = 1.0
 
 
 def _draw_mark(label: int, rng: np.random.Generator) -> np.ndarray:
-    img, draw = canvas()
     width, height = rng.uniform(*MARK_WIDTH), rng.uniform(*MARK_HEIGHT)
     half_room = GRID / 2 - MIDLINE_GAP - width
     x0 = rng.uniform(0.0, half_room) + (0.0 if label == 0 else GRID / 2 + MIDLINE_GAP)
     y0 = rng.uniform(0.0, GRID - height)
     blob = rng.random() < 0.5
-    fill_box(draw, (x0, y0, x0 + width, y0 + height), ellipse=blob)
-    return to_grid(img)
+    return to_grid(box(x0, y0, x0 + width, y0 + height, ellipse=blob))
 
 
 def left_right_cards(n, *, rng: np.random.Generator, noise: float = 0.0) -> Deck:

@@ -57,7 +57,8 @@ def _draw_letter(letter: str, typeface: str, height: float, shift: bool,
     center = random_center(half_w, half_h, rng, MAX_SHIFT) if shift else (GRID / 2, GRID / 2)
     cx, cy = (c * SUPERSAMPLE for c in center)
     img, draw = canvas()
-    draw.text((cx - (left + right) / 2, cy - (top + bottom) / 2), letter, font=font, fill=255)
+    # whole fine pixels: pillow renders a glyph a little differently at each sub-pixel offset
+    draw.text((round(cx - (left + right) / 2), round(cy - (top + bottom) / 2)), letter, font=font, fill=255)
     return to_grid(img)
 
 

@@ -2,7 +2,8 @@
 
 Figures are drawn in cell coordinates (0..20 across the retina, x to the right, y down)
 on a canvas ``SUPERSAMPLE`` times finer than the retina, then area-averaged down to the
-grid, so a cell half covered by the figure gets light level 0.5 as a real photocell would.
+grid (pillow's BOX filter), so a cell half covered by the figure gets light level 0.5 as
+a real photocell would.
 """
 
 from __future__ import annotations
@@ -24,28 +25,40 @@ SUPERSAMPLE = 8
 MAX_CARDS = 1_000_000
 
 
+#: Centre of each fine pixel, in cell coordinates.
+_CENTRES = (np.arange(GRID * SUPERSAMPLE, dtype=np.float64) + 0.5) / SUPERSAMPLE
+
+
 def canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
-    """A dark supersampled canvas and a pen for it (fill 255 = lit, 0 = dark)."""
+    """A dark supersampled pillow canvas and a pen for it (fill 255 = lit), for text."""
     img = Image.new("L", (GRID * SUPERSAMPLE, GRID * SUPERSAMPLE), 0)
     return img, ImageDraw.Draw(img)
 
 
-def _px(x: float) -> float:
-    return x * SUPERSAMPLE
+# Geometric figures are rasterised here rather than with ImageDraw: pillow floors vertex
+# coordinates and fills edge pixels on both sides, which makes a figure's light vary by a
+# few percent with its position and angle. Lighting exactly the fine pixels whose centres
+# lie inside keeps every card of a figure the same total light, wherever it is.
+
+def convex_polygon(vertices: np.ndarray) -> np.ndarray:
+    """Supersampled mask of a convex polygon with (k, 2) vertices in cell coordinates."""
+    x, y = _CENTRES[None, :], _CENTRES[:, None]
+    vertices = np.asarray(vertices, dtype=np.float64)
+    following = np.roll(vertices, -1, axis=0)
+    turn = np.sign(np.sum(vertices[:, 0] * following[:, 1] - following[:, 0] * vertices[:, 1]))
+    inside = np.ones((y.size, x.size), dtype=bool)
+    for (x0, y0), (x1, y1) in zip(vertices, following):
+        inside &= turn * ((x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)) >= 0
+    return inside
 
 
-def fill_polygon(draw: ImageDraw.ImageDraw, vertices: np.ndarray, fill: int = 255) -> None:
-    """Fill a polygon given as (k, 2) vertices in cell coordinates."""
-    draw.polygon([(_px(x), _px(y)) for x, y in vertices], fill=fill)
-
-
-def fill_box(draw: ImageDraw.ImageDraw, box: Sequence[float], *, ellipse: bool = False,
-             fill: int = 255) -> None:
-    """Fill the rectangle, or the ellipse inscribed in it, ``box = (x0, y0, x1, y1)`` in cells."""
-    x0, y0, x1, y1 = (round(_px(v)) for v in box)
-    # pillow's boxes include their last pixel; take one off so a 3-cell box covers 3 cells
-    shape = [x0, y0, max(x0, x1 - 1), max(y0, y1 - 1)]
-    (draw.ellipse if ellipse else draw.rectangle)(shape, fill=fill)
+def box(x0: float, y0: float, x1: float, y1: float, *, ellipse: bool = False) -> np.ndarray:
+    """Supersampled mask of the rectangle, or of the ellipse inscribed in it, in cells."""
+    x, y = _CENTRES[None, :], _CENTRES[:, None]
+    if ellipse:
+        cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+        return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1.0
+    return (x0 <= x) & (x <= x1) & (y0 <= y) & (y <= y1)
 
 
 def square_vertices(center: Sequence[float], half: float, degrees: float) -> np.ndarray:
@@ -56,10 +69,16 @@ def square_vertices(center: Sequence[float], half: float, degrees: float) -> np.
     return np.column_stack([center[0] + radius * np.cos(angles), center[1] + radius * np.sin(angles)])
 
 
-def to_grid(img: Image.Image) -> np.ndarray:
-    """Area-average a supersampled canvas down to the (GRID, GRID) float32 light levels."""
-    small = img.convert("F").resize((GRID, GRID), Image.Resampling.BOX)
-    return np.clip(np.asarray(small, dtype=np.float32) / 255.0, 0.0, 1.0)
+def to_grid(picture: Image.Image | np.ndarray) -> np.ndarray:
+    """Area-average a supersampled canvas (pillow "L" image or 0/1 mask) to (GRID, GRID) light."""
+    if isinstance(picture, Image.Image):
+        fine = picture.convert("F")
+        scale = 255.0
+    else:
+        fine = Image.fromarray(np.asarray(picture, dtype=np.float32), mode="F")
+        scale = 1.0
+    small = np.asarray(fine.resize((GRID, GRID), Image.Resampling.BOX), dtype=np.float32) / scale
+    return np.clip(small, 0.0, 1.0)
 
 
 def random_center(half_w: float, half_h: float, rng: np.random.Generator,

@@ -8,8 +8,8 @@ import numpy as np
 
 from ..errors import ConfigError
 from .deck import Deck
-from .render import (GRID, build_deck, canvas, check_choices, check_flag, check_range, fill_box,
-                     fill_polygon, random_center, square_vertices, to_grid)
+from .render import (GRID, box, build_deck, check_choices, check_flag, check_range, convex_polygon,
+                     random_center, square_vertices, to_grid)
 
 SHAPES = ("square", "circle", "diamond")
 STYLES = ("outline", "solid", "both")
@@ -74,8 +74,8 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
     max_size = _max_size(shapes, rotate)
     size_name = "size" if max_size == GRID else "size (a diamond or a turned square spans 1.41 x its side)"
     sizes = check_range(size, size_name, (DEFAULT_SIZE, DEFAULT_SIZE), MIN_SIZE, math.floor(max_size * 10) / 10)
-    # a diamond turned at will is just a square, so diamonds (and squares beside them) only wobble
-    squares_wobble = "diamond" in shapes
+    # a diamond turned at will is just a square, so in a deck with diamonds figures only wobble
+    wobble = "diamond" in shapes
 
     def draw_card(label: int, rng: np.random.Generator) -> np.ndarray:
         shape = shapes[label]
@@ -83,7 +83,6 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
         solid = style == "solid" or (style == "both" and rng.random() < 0.5)
         degrees = 45.0 if shape == "diamond" else 0.0
         if rotate and shape != "circle":
-            wobble = shape == "diamond" or squares_wobble
             degrees += rng.uniform(-JITTER_DEGREES, JITTER_DEGREES) if wobble else rng.uniform(0.0, 90.0)
         half = side / 2
         if shape == "circle":
@@ -91,13 +90,14 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
         else:
             extent = np.abs(square_vertices((0.0, 0.0), half, degrees)).max()
         cx, cy = random_center(extent, extent, rng) if shift else (GRID / 2, GRID / 2)
-        img, draw = canvas()
-        # an outline is the figure with a smaller copy of it cut out of its middle
-        for radius, fill in ((half, 255), (half - _outline_cells(side), 0))[: 1 if solid else 2]:
+
+        def figure(radius: float) -> np.ndarray:
             if shape == "circle":
-                fill_box(draw, (cx - radius, cy - radius, cx + radius, cy + radius), ellipse=True, fill=fill)
-            else:
-                fill_polygon(draw, square_vertices((cx, cy), radius, degrees), fill=fill)
-        return to_grid(img)
+                return box(cx - radius, cy - radius, cx + radius, cy + radius, ellipse=True)
+            return convex_polygon(square_vertices((cx, cy), radius, degrees))
+
+        # an outline is the figure with a smaller copy of it cut out of its middle
+        mask = figure(half) if solid else figure(half) & ~figure(half - _outline_cells(side))
+        return to_grid(mask)
 
     return build_deck(n, shapes, rng, draw_card, noise)

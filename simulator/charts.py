@@ -1,0 +1,142 @@
+"""Pictures and tables written to files: the plugboard chart and the learning curve.
+
+Drawn with pillow only (no plotting library), and written atomically like state files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .assets import asset_path
+from .errors import ConfigError
+from .plugboard import Plugboard
+from .statefile import write_atomically
+
+BACKGROUND = (22, 20, 18)
+AMBER = (255, 176, 60)
+BLUE = (90, 150, 255)
+GRID = (48, 44, 40)
+TEXT = (230, 220, 200)
+
+
+def _font(px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(asset_path("fonts", "DejaVuSans-Bold.ttf")), px)
+
+
+def _suffix(path, allowed) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in allowed:
+        raise ConfigError(f"{path}: output must end in {' or '.join(allowed)}")
+    return suffix
+
+
+def _save_png(image: Image.Image, path) -> None:
+    write_atomically(path, lambda fh: image.save(fh, format="PNG"))
+
+
+def write_wiring(plugboard: Plugboard, path, *, seed=None) -> None:
+    """Write the plugboard chart as CSV (one row per connection) or PNG (one tile per A-unit).
+
+    Parameters
+    ----------
+    plugboard : Plugboard
+    path : str or path
+        Ends in ``.csv`` or ``.png``.
+    seed : int, optional
+        Shown in the PNG's title.
+    """
+    if _suffix(path, (".csv", ".png")) == ".csv":
+        _write_wiring_csv(plugboard, path)
+    else:
+        _save_png(wiring_picture(plugboard, seed=seed), path)
+
+
+def _write_wiring_csv(pb: Plugboard, path) -> None:
+    side = int(round(math.sqrt(pb.n_inputs)))
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["a_unit", "threshold", "kind", "s_unit", "s_row", "s_col"])
+    for a in range(pb.a_units):
+        for kind, idx in (("excitatory", pb.excitatory_idx[a]), ("inhibitory", pb.inhibitory_idx[a])):
+            for s in idx:
+                out.writerow([a, f"{pb.thresholds[a]:g}", kind, int(s), int(s) // side, int(s) % side])
+    data = buf.getvalue().encode("utf-8")
+    write_atomically(path, lambda fh: fh.write(data))
+
+
+def wiring_picture(pb: Plugboard, *, seed=None, cell: int = 3) -> Image.Image:
+    """One small retina per A-unit: amber where it is excited, blue where inhibited."""
+    side = int(round(math.sqrt(pb.n_inputs)))
+    cols = int(math.ceil(math.sqrt(pb.a_units * 2)))
+    rows = int(math.ceil(pb.a_units / cols))
+    tile = side * cell + 2
+    title_h = 36
+    img = np.zeros((title_h + rows * tile + 2, cols * tile + 2, 3), np.uint8)
+    img[:] = BACKGROUND
+    m = pb.matrix()
+    for a in range(pb.a_units):
+        r, c = divmod(a, cols)
+        y0, x0 = title_h + r * tile + 2, c * tile + 2
+        t = np.empty((side, side, 3), np.uint8)
+        t[:] = GRID
+        w = m[:, a].reshape(side, side)
+        t[w > 0] = AMBER
+        t[w < 0] = BLUE
+        img[y0:y0 + side * cell, x0:x0 + side * cell] = t.repeat(cell, 0).repeat(cell, 1)
+    picture = Image.fromarray(img)
+    title = (f"Plugboard: {pb.a_units} A-units x {pb.excitatory_idx.shape[1]} excitatory (amber) "
+             f"+ {pb.inhibitory_idx.shape[1]} inhibitory (blue)")
+    if seed is not None:
+        title += f", wiring seed {seed}"
+    ImageDraw.Draw(picture).text((8, 8), title, font=_font(18), fill=TEXT)
+    return picture
+
+
+def write_curve(curve, path, *, title: str, published: str = "", criterion: float = 0.95) -> None:
+    """Plot test accuracy against presentations (log axis) as a PNG."""
+    _suffix(path, (".png",))
+    _save_png(curve_picture(curve, title=title, published=published, criterion=criterion), path)
+
+
+def curve_picture(curve, *, title: str, published: str = "", criterion: float = 0.95,
+                  size=(960, 540)) -> Image.Image:
+    """The learning curve as a picture: accuracy from 40% to 100% against log trials."""
+    w, h = size
+    img = Image.new("RGB", size, BACKGROUND)
+    d = ImageDraw.Draw(img)
+    font, small = _font(22), _font(15)
+    left, right, top, bottom = 80, w - 30, 70, h - 60
+    trials = [max(1, t) for t, _ in curve]
+    tmax = max(trials[-1], 10)
+    decades = int(math.ceil(math.log10(tmax)))
+
+    def x(t):
+        return left + (right - left) * math.log10(max(t, 1)) / decades
+
+    def y(acc):
+        return bottom - (bottom - top) * (min(max(acc, 0.4), 1.0) - 0.4) / 0.6
+
+    for pct in range(40, 101, 10):
+        yy = y(pct / 100)
+        d.line([(left, yy), (right, yy)], fill=GRID)
+        d.text((left - 10, yy), f"{pct}%", font=small, fill=TEXT, anchor="rm")
+    for k in range(decades + 1):
+        xx = x(10 ** k)
+        d.line([(xx, top), (xx, bottom)], fill=GRID)
+        d.text((xx, bottom + 8), f"{10 ** k:,}", font=small, fill=TEXT, anchor="mt")
+    d.line([(left, y(criterion)), (right, y(criterion))], fill=BLUE, width=1)
+    d.text((right, y(criterion) - 4), f"criterion {criterion:.0%}", font=small, fill=BLUE, anchor="rb")
+    points = [(x(t), y(a)) for t, a in curve]
+    if len(points) > 1:
+        d.line(points, fill=AMBER, width=3)
+    d.text((left, 20), title, font=font, fill=TEXT)
+    d.text((right, h - 22), "presentations (log scale)", font=small, fill=TEXT, anchor="rm")
+    if published:
+        d.text((left, 48), f"published: {published}", font=small, fill=TEXT)
+    return img

@@ -1,0 +1,285 @@
+"""The ``mark1`` command line.
+
+Every error a person can cause (a bad number, a missing file, a corrupted state) prints one
+line on stderr and exits with status 2; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import experiments
+from .errors import Mark1Error
+
+log = logging.getLogger(__name__)
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, like every other error here."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _whole(lo: int, hi: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < lo or (hi is not None and value > hi):
+            rng = f"from {lo:,} to {hi:,}" if hi is not None else f">= {lo:,}"
+            raise argparse.ArgumentTypeError(f"{value:,} is out of range: give a number {rng}")
+        return value
+    return parse
+
+
+def _progress_bar(total: int, label: str):
+    """A tqdm bar on stderr for long runs; None when short or not on a terminal."""
+    if total < 5000 or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, desc=label, unit="card", file=sys.stderr, leave=False)
+
+
+# ---------------------------------------------------------------- experiment
+def _print_experiment(result: experiments.Result, exp: experiments.Experiment) -> None:
+    r = result
+    print(f"{r.experiment}: {exp.title}")
+    print(f"  seed {r.seed}, {r.a_units} A-units, {r.trials:,} presentations, classes "
+          f"{' / '.join(r.class_names)}, rule {r.settings['rule']}, A-unit threshold "
+          f"{r.settings['a_threshold']:g} ({r.settings['excitatory']} exc + "
+          f"{r.settings['inhibitory']} inh)")
+    print()
+    print("  presentations  test accuracy  errors since last row")
+    rows = r.curve if len(r.curve) <= 14 else [r.curve[i] for i in
+                                               np.unique(np.geomspace(1, len(r.curve), 14).astype(int) - 1)]
+    err_at = dict((t, e) for t, e in r.errors)
+    last = 0
+    for t, acc in rows:
+        since = sum(e for tt, e in r.errors if last < tt <= t)
+        bar = "#" * int(round(max(acc - 0.4, 0) / 0.6 * 30))
+        print(f"  {t:>13,}  {acc:>12.1%}  {since:>6,}  {bar}")
+        last = t
+    del err_at
+    print()
+    crit = (f"{r.trials_to_criterion:,} presentations" if r.trials_to_criterion is not None
+            else "not reached")
+    print(f"  to {experiments.CRITERION:.0%} on held-out cards: {crit}")
+    print(f"  training accuracy {r.train_accuracy:.1%}, test accuracy {r.test_accuracy:.1%} "
+          f"(best {r.best_test_accuracy:.1%})")
+    print(f"  published: {r.published}")
+
+
+def cmd_experiment(args) -> int:
+    if args.list:
+        for e in experiments.EXPERIMENTS.values():
+            print(f"{e.name:<15} {e.title}  [published: {e.published}]")
+        return 0
+    if not args.name:
+        raise Mark1Error("name an experiment, or use --list to see them")
+    exp = experiments.get(args.name)
+    trials = args.trials or exp.trials
+    bar = _progress_bar(trials, exp.name)
+    last = [0]
+
+    def progress(done):
+        if bar is not None:
+            bar.update(done - last[0])
+            last[0] = done
+
+    try:
+        result = experiments.run(args.name, seed=args.seed, trials=trials, a_units=args.a_units,
+                                 progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.plot:
+        from .charts import write_curve
+        write_curve(result.curve, args.plot, title=f"{exp.name}: {exp.title}",
+                    published=exp.published)
+    if args.json:
+        print(json.dumps(result.as_dict()))
+    else:
+        _print_experiment(result, exp)
+        if args.plot:
+            print(f"  learning curve written to {args.plot}")
+    return 0
+
+
+# ---------------------------------------------------------------- wiring
+def cmd_wiring(args) -> int:
+    from .charts import write_wiring
+    from .machine import MarkI
+    m = MarkI(wiring_seed=args.seed, a_units=args.a_units)
+    m.reset_weights()
+    write_wiring(m.plugboard_, args.out, seed=args.seed)
+    print(f"plugboard chart for wiring seed {args.seed} written to {args.out}")
+    return 0
+
+
+# ---------------------------------------------------------------- train / classify
+def cmd_train(args) -> int:
+    from .cards import folder_cards
+    from .machine import MarkI
+    deck = folder_cards(args.folder)
+    state = Path(args.state)
+    if state.exists():
+        m = MarkI.load(state)
+        if m.class_names_ and tuple(m.class_names_) != deck.class_names:
+            raise Mark1Error(f"{state} was trained on classes {', '.join(m.class_names_)}, the "
+                             f"folder has {', '.join(deck.class_names)}; use another --state file")
+        print(f"continuing {state} ({m.presentations_:,} presentations so far)")
+    else:
+        m = MarkI(seed=args.seed, a_units=args.a_units, coding=args.coding)
+    m.class_names_ = deck.class_names
+    rng = np.random.default_rng(args.seed)
+    for p in range(args.passes):
+        order = rng.permutation(len(deck))
+        trace = m.train(deck.cards[order], deck.labels[order], n_classes=len(deck.class_names))
+        print(f"pass {p + 1}: {int(trace.mistakes.sum())} of {len(deck)} cards corrected")
+    acc = m.score(deck.cards, deck.labels)
+    m.save(state)
+    print(f"{len(deck)} pictures in {len(deck.class_names)} classes "
+          f"({', '.join(deck.class_names)}); training accuracy {acc:.1%}; state saved to {state}")
+    return 0
+
+
+def cmd_classify(args) -> int:
+    from .machine import MarkI
+    from .retina import light_levels
+    m = MarkI.load(args.state)
+    if m.n_classes_ is None:
+        raise Mark1Error(f"{args.state}: this machine has not been trained on classes yet; "
+                         "run 'mark1 train DIR --state F' first")
+    cards = np.stack([light_levels(p) for p in args.images])
+    labels = m.predict(cards)
+    names = m.class_names_ or tuple(str(k) for k in range(m.n_classes_))
+    for path, label in zip(args.images, labels):
+        print(f"{path}\t{names[label] if label >= 0 else '(no class)'}")
+    return 0
+
+
+# ---------------------------------------------------------------- demo (terminal)
+def _ascii_card(card) -> list[str]:
+    return ["".join("#" if v >= 0.5 else "." for v in row) for row in card]
+
+
+def cmd_demo(args) -> int:
+    """The 1958 left/right demonstration, on the terminal."""
+    from .cards import left_right_cards
+    from .machine import MarkI
+    rng = np.random.default_rng(args.seed)
+    m = MarkI(seed=args.seed)
+    deck = left_right_cards(args.trials, rng=rng)
+    test = left_right_cards(500, rng=rng)
+    names = deck.class_names
+    print("Mark I Perceptron: the 1958 left/right demonstration")
+    print(f"{m.retina_size} x {m.retina_size} photocells, {m.a_units} A-units wired at random "
+          f"(seed {args.seed}), {m.r_units} R-units on potentiometers.")
+    print("Cards marked on the LEFT or on the RIGHT are shown one by one; when the machine "
+          "answers wrongly the trainer corrects it.\n")
+    streak, learned_at = 0, None
+    for i in range(len(deck)):
+        card = deck.cards[i:i + 1]
+        said = m.predict(card)[0]
+        trace = m.train(card, deck.labels[i:i + 1], n_classes=2)
+        truth = names[deck.labels[i]]
+        answer = names[said] if said >= 0 else "?"
+        if i < 2:
+            print("\n".join("    " + line for line in _ascii_card(card[0])))
+        if trace.wrong[0]:
+            streak = 0
+            print(f"trial {i + 1:3d}: card {truth:<5}, machine said {answer:<5}, "
+                  f"corrected {trace.moved[0]} potentiometers")
+        else:
+            streak += 1
+            print(f"trial {i + 1:3d}: card {truth:<5}, machine said {answer:<5}, right")
+        if streak == 20 and learned_at is None:
+            learned_at = i + 1
+        sys.stdout.flush()
+        if args.pace:
+            time.sleep(args.pace)
+    acc = m.score(test.cards, test.labels)
+    print(f"\n{m.errors_} mistakes in {m.presentations_} trials"
+          + (f"; no mistake in the 20 trials up to trial {learned_at}" if learned_at else ""))
+    print(f"On 500 new cards it has never seen: {acc:.1%} right.")
+    print("(The 1958 IBM 704 simulation told left from right 'after 50 trials'.)")
+    return 0
+
+
+# ---------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="mark1", description="Rosenblatt's Mark I Perceptron (1958-1960), simulated.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    e = sub.add_parser("experiment", help="rerun one of Rosenblatt's experiments")
+    e.add_argument("name", nargs="?", help="experiment name (see --list)")
+    e.add_argument("--list", action="store_true", help="list the experiments")
+    e.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0)
+    e.add_argument("--trials", type=_whole(1, 10_000_000), help="presentations (default: the experiment's)")
+    e.add_argument("--a-units", type=_whole(1, 100_000), help="association units")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    e.add_argument("--plot", metavar="F.png", help="write the learning curve as a PNG")
+    e.set_defaults(func=cmd_experiment)
+
+    w = sub.add_parser("wiring", help="write the plugboard chart (CSV or PNG)")
+    w.add_argument("--seed", type=_whole(0, 2**63 - 1), required=True, help="wiring seed")
+    w.add_argument("--out", required=True, metavar="F.csv|F.png")
+    w.add_argument("--a-units", type=_whole(1, 100_000), default=512)
+    w.set_defaults(func=cmd_wiring)
+
+    t = sub.add_parser("train", help="train on your own pictures: one folder per class")
+    t.add_argument("folder", metavar="DIR")
+    t.add_argument("--state", required=True, metavar="F", help="state file (created or continued)")
+    t.add_argument("--passes", type=_whole(1, 10_000), default=10)
+    t.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0)
+    t.add_argument("--a-units", type=_whole(1, 100_000), default=512)
+    t.add_argument("--coding", choices=("binary", "winner"), default="binary")
+    t.set_defaults(func=cmd_train)
+
+    c = sub.add_parser("classify", help="classify pictures with a trained state file")
+    c.add_argument("--state", required=True, metavar="F")
+    c.add_argument("images", nargs="+", metavar="IMAGE")
+    c.set_defaults(func=cmd_classify)
+
+    d = sub.add_parser("demo", help="the 1958 left/right demonstration")
+    d.add_argument("--seed", type=_whole(0, 2**63 - 1), default=1958)
+    d.add_argument("--trials", type=_whole(1, 100_000), default=60)
+    d.add_argument("--pace", type=float, default=0.05, help="seconds between trials")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except Mark1Error as exc:
+        print(f"mark1: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mark1: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""Rosenblatt's experiments: decks, machine settings, and a runner with held-out cards.
+
+Each experiment trains a fresh machine on training cards and measures accuracy on test
+cards it never saw in training (any test card equal to a training card is dealt again).
+Cards are dealt and presented in blocks, so a 100,000-trial run holds only the test deck,
+one block and a bounded window of recent training cards in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .cards import Deck, left_right_cards, letter_cards, parity_cards, shape_cards
+from .errors import ConfigError
+from .machine import MarkI
+
+log = logging.getLogger(__name__)
+
+CRITERION = 0.95
+#: How many of the latest training cards are kept to report training accuracy on a stream.
+TRAIN_WINDOW = 2000
+#: Cards dealt at a time: bounds memory however long the run.
+BLOCK = 2048
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment of the record.
+
+    Attributes
+    ----------
+    name, title : str
+        Command-line name and a one-line description.
+    deal : callable
+        ``deal(n, rng) -> Deck``: ``n`` fresh cards.
+    published : str
+        The published result this experiment reproduces (REFERENCE.md).
+    trials : int
+        Default number of presentations.
+    train_cards : int or None
+        Size of the fixed training set presented over and over; None for a stream of fresh
+        cards (each presented once).
+    test_cards : int
+        Size of the held-out test deck.
+    machine : dict
+        MarkI settings that differ from the defaults (documented in docs/FIDELITY.md).
+    """
+
+    name: str
+    title: str
+    deal: Callable[[int, np.random.Generator], Deck]
+    published: str
+    trials: int
+    train_cards: int | None = None
+    test_cards: int = 1000
+    machine: dict = field(default_factory=dict)
+
+
+def _shapes(*names, style="outline", rotate=True):
+    return lambda n, rng: shape_cards(n, rng=rng, shapes=names, style=style, rotate=rotate)
+
+
+def _letters(letters, typefaces=("sans",)):
+    return lambda n, rng: letter_cards(n, rng=rng, letters=letters, typefaces=typefaces)
+
+
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
+    Experiment("left-right", "1958 demo: cards marked on the left or on the right",
+               lambda n, rng: left_right_cards(n, rng=rng),
+               "learned after about 50 trials (IBM 704, 7 July 1958)", trials=200),
+    Experiment("square-circle", "squares vs circles, varied position and rotation",
+               _shapes("square", "circle"),
+               "99.8% after 10,000 cards, 500 A-units", trials=10_000,
+               machine={"a_units": 500}),
+    Experiment("square-diamond", "squares vs diamonds (a square turned 45 degrees)",
+               _shapes("square", "diamond"),
+               "100% after 60 training cards, 1,000 A-units", trials=600, train_cards=60,
+               machine={"a_units": 1000}),
+    Experiment("e-f", "the letters E vs F", _letters("EF"),
+               ">80% after 60 training cards, 1,000 A-units", trials=600, train_cards=60,
+               machine={"a_units": 1000}),
+    Experiment("x-e", "the letters X vs E", _letters("XE"),
+               "(no published figure; a pair far apart, for contrast with E vs F)",
+               trials=600, train_cards=60, machine={"a_units": 1000}),
+    Experiment("letters", "the 26 capital letters, one typeface", _letters(LETTERS),
+               "identified without error, 512 A-units", trials=26 * 200, train_cards=26 * 20,
+               test_cards=26 * 20),
+    Experiment("letters-2", "26 letters, a second typeface added", _letters(LETTERS, ("sans", "serif")),
+               "about 85%, 512 A-units", trials=52 * 200, train_cards=52 * 20, test_cards=52 * 20),
+    Experiment("xor", "XOR over 16 retina blocks (parity, Minsky & Papert 1969)",
+               lambda n, rng: parity_cards(n, rng=rng, blocks=4),
+               "never 100% on one trainable layer", trials=10_000),
+]}
+
+
+def get(name: str) -> Experiment:
+    """The experiment called ``name``, or a ConfigError listing the valid names."""
+    try:
+        return EXPERIMENTS[name]
+    except KeyError:
+        raise ConfigError(f"unknown experiment {name!r}; choose one of "
+                          f"{', '.join(EXPERIMENTS)} (or see 'mark1 experiment --list')") from None
+
+
+def checkpoints(trials: int) -> list[int]:
+    """When to measure test accuracy: every trial to 100, then ever coarser, and the end."""
+    points, step, t = [], 1, 0
+    while t < trials:
+        t += step
+        points.append(min(t, trials))
+        if t >= 100 * step:
+            step *= 10
+    return sorted(set(points))
+
+
+@dataclass
+class Result:
+    """What an experiment run measured; :meth:`as_dict` is the ``--json`` object."""
+
+    experiment: str
+    seed: int
+    a_units: int
+    trials: int
+    trials_to_criterion: int | None
+    train_accuracy: float
+    test_accuracy: float
+    best_test_accuracy: float
+    curve: list
+    errors: list
+    published: str
+    class_names: tuple
+    settings: dict
+
+    def as_dict(self) -> dict:
+        return {
+            "experiment": self.experiment, "seed": self.seed, "a_units": self.a_units,
+            "trials": self.trials, "trials_to_criterion": self.trials_to_criterion,
+            "train_accuracy": self.train_accuracy, "test_accuracy": self.test_accuracy,
+            "best_test_accuracy": self.best_test_accuracy, "curve": self.curve,
+            "errors_per_block": self.errors, "published": self.published,
+            "classes": list(self.class_names), "settings": self.settings,
+        }
+
+
+def _card_keys(cards: np.ndarray) -> set[bytes]:
+    # Quantised to 8 bits, as a card would be printed: equal keys mean the same card.
+    q = np.rint(np.clip(cards, 0, 1) * 255).astype(np.uint8)
+    return {row.tobytes() for row in q.reshape(len(q), -1)}
+
+
+def _deal_unseen(exp: Experiment, n: int, rng, exclude: set[bytes]) -> Deck:
+    """Deal ``n`` cards none of which is in ``exclude`` (dealing again where needed)."""
+    parts, have = [], 0
+    for _ in range(1000):
+        deck = exp.deal(max(n - have, 1) + 8, rng)
+        keys = np.rint(np.clip(deck.cards, 0, 1) * 255).astype(np.uint8).reshape(len(deck), -1)
+        fresh = np.array([k.tobytes() not in exclude for k in keys])
+        parts.append(deck.subset(np.flatnonzero(fresh)[: n - have]))
+        have += len(parts[-1])
+        if have >= n:
+            break
+    else:
+        raise ConfigError(f"{exp.name}: cannot deal {n} test cards unlike the training cards; "
+                          "use fewer training or test cards")
+    return Deck(np.concatenate([p.cards for p in parts]), np.concatenate([p.labels for p in parts]),
+                parts[0].class_names)
+
+
+def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | None = None,
+        test_cards: int | None = None, machine: dict | None = None,
+        progress: Callable[[int], None] | None = None) -> Result:
+    """Run an experiment.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`EXPERIMENTS`.
+    seed : int
+        Seeds everything: the wiring, the cards dealt and their order.
+    trials : int, optional
+        Presentations (default: the experiment's).
+    a_units : int, optional
+        Association units (default: the experiment's).
+    test_cards : int, optional
+        Held-out cards to measure on.
+    machine : dict, optional
+        Further MarkI settings, over the experiment's.
+    progress : callable, optional
+        Called with the number of presentations made so far.
+
+    Returns
+    -------
+    Result
+    """
+    exp = get(name)
+    trials = exp.trials if trials is None else trials
+    for label, value, lo in (("trials", trials, 1), ("seed", seed, 0),
+                             ("test cards", test_cards if test_cards is not None else 1, 1),
+                             ("a_units", a_units if a_units is not None else 1, 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+            raise ConfigError(f"{label} must be a whole number >= {lo}, got {value!r}")
+    if trials > 10_000_000:
+        raise ConfigError(f"trials must be at most 10,000,000, got {trials:,}")
+    settings = {**exp.machine, **(machine or {})}
+    if a_units is not None:
+        settings["a_units"] = a_units
+    root = np.random.SeedSequence(seed)
+    wiring_ss, test_ss, train_ss = root.spawn(3)
+    m = MarkI(seed=seed, wiring_seed=int(wiring_ss.generate_state(1)[0]), **settings)
+    m.reset_weights()  # builds and validates now: bad settings fail before any card is dealt
+    train_rng, test_rng = np.random.default_rng(train_ss), np.random.default_rng(test_ss)
+
+    n_test = test_cards or exp.test_cards
+    if exp.train_cards is not None:
+        pool = exp.deal(exp.train_cards, train_rng)
+        test = _deal_unseen(exp, n_test, test_rng, _card_keys(pool.cards))
+    else:
+        pool = None
+        test = exp.deal(n_test, test_rng)
+    test_keys = _card_keys(test.cards) if pool is None else set()
+    n_classes = len(test.class_names)
+
+    curve, errors, done, best, to_criterion = [], [], 0, 0.0, None
+    recent = Deck(np.empty((0,) + test.cards.shape[1:], np.float32), np.empty(0, np.int64),
+                  test.class_names)
+    order = np.empty(0, dtype=np.int64)
+    for point in checkpoints(trials):
+        wrong = 0
+        while done < point:
+            k = min(point - done, BLOCK)
+            if pool is not None:
+                while len(order) < k:  # one shuffled pass after another, as a trainer deals
+                    order = np.concatenate([order, train_rng.permutation(len(pool))])
+                block, order = pool.subset(order[:k]), order[k:]
+            else:
+                block = _deal_unseen(exp, k, train_rng, test_keys)
+                recent = Deck(np.concatenate([recent.cards, block.cards])[-TRAIN_WINDOW:],
+                              np.concatenate([recent.labels, block.labels])[-TRAIN_WINDOW:],
+                              test.class_names)
+            wrong += int(m.train(block.cards, block.labels, n_classes=n_classes).mistakes.sum())
+            done += k
+            if progress:
+                progress(done)
+        acc = m.score(test.cards, test.labels)
+        best = max(best, acc)
+        curve.append([done, round(acc, 6)])
+        errors.append([done, wrong])
+        if to_criterion is None and acc >= CRITERION:
+            to_criterion = done
+    train_set = pool if pool is not None else recent
+    train_acc = m.score(train_set.cards, train_set.labels)
+    params = {k: v for k, v in m.get_params().items() if k not in ("seed", "wiring_seed")}
+    return Result(exp.name, seed, m.a_units, trials, to_criterion, round(train_acc, 6),
+                  round(curve[-1][1], 6), round(best, 6), curve, errors, exp.published,
+                  test.class_names, params)
