@@ -135,17 +135,17 @@ def cmd_train(args) -> int:
     state = Path(args.state)
     if state.exists():
         m = MarkI.load(state)
-        if m.class_names_ and tuple(m.class_names_) != deck.class_names:
+        if m.class_names_ and m.class_names_ != deck.class_names:
             raise Mark1Error(f"{state} was trained on classes {', '.join(m.class_names_)}, the "
                              f"folder has {', '.join(deck.class_names)}; use another --state file")
         print(f"continuing {state} ({m.presentations_:,} presentations so far)")
     else:
         m = MarkI(seed=args.seed, a_units=args.a_units, coding=args.coding)
-    m.class_names_ = deck.class_names
+    m.set_classes(len(deck.class_names), deck.class_names)
     rng = np.random.default_rng(args.seed)
     for p in range(args.passes):
         order = rng.permutation(len(deck))
-        trace = m.train(deck.cards[order], deck.labels[order], n_classes=len(deck.class_names))
+        trace = m.train(deck.cards[order], deck.labels[order])
         print(f"pass {p + 1}: {int(trace.mistakes.sum())} of {len(deck)} cards corrected")
     acc = m.score(deck.cards, deck.labels)
     m.save(state)
@@ -183,6 +183,7 @@ def cmd_demo(args) -> int:
     deck = left_right_cards(args.trials, rng=rng)
     test = left_right_cards(500, rng=rng)
     names = deck.class_names
+    m.set_classes(2, names)
     print("Mark I Perceptron: the 1958 left/right demonstration")
     print(f"{m.retina_size} x {m.retina_size} photocells, {m.a_units} A-units wired at random "
           f"(seed {args.seed}), {m.r_units} R-units on potentiometers.")
@@ -192,7 +193,7 @@ def cmd_demo(args) -> int:
     for i in range(len(deck)):
         card = deck.cards[i:i + 1]
         said = m.predict(card)[0]
-        trace = m.train(card, deck.labels[i:i + 1], n_classes=2)
+        trace = m.train(card, deck.labels[i:i + 1])
         truth = names[deck.labels[i]]
         answer = names[said] if said >= 0 else "?"
         if i < 2:

@@ -351,6 +351,29 @@ class MarkI:
                               f"{self.n_classes_} classes; reset it to change the classes")
         return _coding.encode(t.astype(np.int64), self.coding, self.n_classes_, self.r_units)
 
+    def set_classes(self, n_classes: int, names=None) -> None:
+        """Declare the classes before any training, so the machine can answer at once.
+
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes; must fit the coding on ``r_units``.
+        names : sequence of str, optional
+            Class names, kept with the state.
+        """
+        self._ensure_built()
+        if isinstance(n_classes, bool) or not isinstance(n_classes, Integral) or n_classes < 2:
+            raise ConfigError(f"n_classes must be a whole number >= 2, got {n_classes!r}")
+        if names is not None and len(names) != n_classes:
+            raise ConfigError(f"{len(names)} class names for {n_classes} classes")
+        _coding.units_used(self.coding, int(n_classes), self.r_units)
+        if self.n_classes_ is not None and self.n_classes_ != n_classes:
+            raise ConfigError(f"the machine was trained on {self.n_classes_} classes; reset it "
+                              "to change the classes")
+        self.n_classes_ = int(n_classes)
+        if names is not None:
+            self.class_names_ = tuple(str(n) for n in names)
+
     def train(self, cards, targets, *, n_classes: int | None = None) -> TrainingTrace:
         """Present cards in order; the trainer corrects the machine as the rule says.
 

@@ -1,0 +1,149 @@
+"""The mark1 command: outputs, and one-line errors with exit status 2 for bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from simulator.cli import main
+
+
+def run(*args):
+    """The real command in a subprocess: exit status, stdout, stderr."""
+    p = subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True,
+                       timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def assert_one_line_error(code, out, err, fragment):
+    assert code == 2, (code, out, err)
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], err
+
+
+def test_experiment_json_has_the_promised_fields():
+    code, out, err = run("experiment", "left-right", "--seed", "2", "--trials", "60", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    for key in ("experiment", "seed", "a_units", "trials", "trials_to_criterion",
+                "train_accuracy", "test_accuracy", "curve"):
+        assert key in r
+    assert r["experiment"] == "left-right" and r["seed"] == 2 and r["trials"] == 60
+    assert r["curve"][-1][0] == 60 and all(0 <= acc <= 1 for _, acc in r["curve"])
+    assert r["test_accuracy"] > 0.8
+
+
+def test_experiment_table_list_and_plot(tmp_path, capsys):
+    assert main(["experiment", "--list"]) == 0
+    listing = capsys.readouterr().out
+    for name in ("left-right", "square-circle", "square-diamond", "e-f", "letters", "xor"):
+        assert name in listing
+    plot = tmp_path / "curve.png"
+    assert main(["experiment", "e-f", "--trials", "100", "--a-units", "200", "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy" in out and "published" in out
+    assert Image.open(plot).size == (960, 540)
+
+
+def test_same_seed_same_result_other_seed_other_wiring():
+    a = run("experiment", "left-right", "--seed", "5", "--trials", "30", "--json")[1]
+    b = run("experiment", "left-right", "--seed", "5", "--trials", "30", "--json")[1]
+    c = run("experiment", "left-right", "--seed", "6", "--trials", "30", "--json")[1]
+    assert a == b
+    assert json.loads(a)["curve"] != json.loads(c)["curve"]
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["experiment", "nonsense"], "unknown experiment 'nonsense'"),
+    (["experiment", "left-right", "--trials", "0"], "out of range"),
+    (["experiment", "left-right", "--trials", "many"], "not a whole number"),
+    (["experiment", "left-right", "--a-units", "-5"], "out of range"),
+    (["experiment", "left-right", "--plot", "/tmp/curve.jpg"], "must end in .png"),
+    (["wiring", "--seed", "1", "--out", "/nonexistent-dir/w.csv"], "does not exist"),
+    (["wiring", "--seed", "1", "--out", "w.txt"], "must end in .csv or .png"),
+    (["classify", "--state", "/nonexistent.mark1", "x.png"], "no such state file"),
+    (["bogus"], "invalid choice"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, fragment):
+    assert_one_line_error(*run(*args), fragment)
+
+
+def test_wiring_chart_csv_and_png(tmp_path):
+    csv_path, png_path = tmp_path / "w.csv", tmp_path / "w.png"
+    assert main(["wiring", "--seed", "3", "--out", str(csv_path)]) == 0
+    rows = csv_path.read_text().splitlines()
+    assert rows[0] == "a_unit,threshold,kind,s_unit,s_row,s_col"
+    assert len(rows) == 1 + 512 * 10
+    assert main(["wiring", "--seed", "3", "--out", str(png_path)]) == 0
+    img = np.asarray(Image.open(png_path).convert("RGB"))
+    assert img.shape[1] > 1000 and len(np.unique(img.reshape(-1, 3), axis=0)) > 3
+    other = tmp_path / "w4.csv"
+    main(["wiring", "--seed", "4", "--out", str(other)])
+    assert other.read_text() != csv_path.read_text()
+
+
+def _picture_folders(root, rng, classes=("left", "right"), per_class=12):
+    for k, name in enumerate(classes):
+        (root / name).mkdir(parents=True)
+        for i in range(per_class):
+            img = np.full((60, 60), 255, np.uint8)  # dark ink on white paper
+            x = rng.integers(2, 20) + 30 * k
+            y = rng.integers(5, 40)
+            img[y:y + 15, x:x + 8] = 0
+            Image.fromarray(img).save(root / name / f"{i}.png")
+
+
+def test_train_then_classify_own_pictures(tmp_path):
+    rng = np.random.default_rng(0)
+    _picture_folders(tmp_path / "pics", rng)
+    state = tmp_path / "m.mark1"
+    code, out, err = run("train", str(tmp_path / "pics"), "--state", str(state), "--passes", "5")
+    assert code == 0, err
+    assert "training accuracy 100.0%" in out and state.exists()
+    code, out, err = run("classify", "--state", str(state),
+                         str(tmp_path / "pics/left/0.png"), str(tmp_path / "pics/right/3.png"))
+    assert code == 0, err
+    assert out.splitlines()[0].endswith("\tleft") and out.splitlines()[1].endswith("\tright")
+    # continuing keeps the counters growing
+    code, out, _ = run("train", str(tmp_path / "pics"), "--state", str(state), "--passes", "1")
+    assert code == 0 and "continuing" in out
+
+
+def test_bad_training_folders_and_pictures(tmp_path):
+    rng = np.random.default_rng(1)
+    _picture_folders(tmp_path / "one", rng, classes=("only",))
+    assert_one_line_error(*run("train", str(tmp_path / "one"), "--state", str(tmp_path / "s")),
+                          "at least two class")
+    assert not (tmp_path / "s").exists()
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not a picture at all")
+    _picture_folders(tmp_path / "two", rng)
+    run("train", str(tmp_path / "two"), "--state", str(tmp_path / "m"), "--passes", "1")
+    assert_one_line_error(*run("classify", "--state", str(tmp_path / "m"), str(junk)), "junk.png")
+    big = tmp_path / "big.png"
+    Image.new("L", (8000, 8000)).save(big)
+    assert_one_line_error(*run("classify", "--state", str(tmp_path / "m"), str(big)), "scale it down")
+
+
+def test_corrupted_state_is_refused_and_kept(tmp_path):
+    rng = np.random.default_rng(2)
+    _picture_folders(tmp_path / "pics", rng)
+    state = tmp_path / "m.mark1"
+    run("train", str(tmp_path / "pics"), "--state", str(state), "--passes", "1")
+    data = state.read_bytes()
+    state.write_bytes(data[:100])
+    assert_one_line_error(*run("train", str(tmp_path / "pics"), "--state", str(state)),
+                          "truncated or corrupted")
+    assert state.read_bytes() == data[:100]
+
+
+def test_terminal_demo_learns_left_from_right():
+    code, out, err = run("demo", "--trials", "60", "--pace", "0")
+    assert code == 0, err
+    assert "trial  60" in out and "corrected" in out
+    acc = float(out.split("never seen: ")[1].split("%")[0])
+    assert acc > 90
