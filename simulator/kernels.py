@@ -1,8 +1,10 @@
 """Compiled inner loops: S -> A association and trial-by-trial training.
 
 Training is sequential by nature (each correction changes the next answer), so it runs as a
-compiled loop over cards. Each card costs what it lights: the loop walks only the lit
-photocells' fan-out lists and only the active A-units' potentiometers.
+compiled loop over cards. The A-units' sums are built from a table: for each group of a few
+neighbouring photocells and each of their lit/dark patterns, the sum of those cells' rows of
+the plugboard matrix (+1 excitatory, -1 inhibitory). A card then costs one dense, vectorised
+add per group that has light in it, instead of one per lit cell, or one scattered add per wire.
 """
 
 from __future__ import annotations
@@ -15,35 +17,53 @@ ALPHA, GAMMA, FORCED, LECTURE = 0, 1, 2, 3
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _associate_one(light, analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, acc, active):
-    # The photocell threshold is applied here, fused, rather than in a numpy pass before.
-    for a in range(acc.shape[0]):
-        acc[a] = 0.0
-    for p in range(light.shape[0]):
-        if analog:
+def _associate_one(light, analog, s_threshold, board, table, thresholds, acc, facc, active):
+    """Fill ``active`` with the firing A-units of one card; return how many.
+
+    ``board`` is the (cells, a_units) int16 plugboard matrix (used for analog light);
+    ``table`` (groups, 2**k, a_units) int8 holds the summed rows per group pattern. Firing
+    A-units are gathered without a branch (the index is written always, the count advances
+    only when the test holds), since which units fire is random and would mispredict.
+    """
+    n_a = acc.shape[0]
+    n = 0
+    if analog:
+        facc[:] = 0.0
+        for p in range(light.shape[0]):
             v = light[p]
             if v != 0.0:
-                for k in range(fan_ptr[p], fan_ptr[p + 1]):
-                    acc[fan_to[k]] += v * fan_sign[k]
-        elif light[p] >= s_threshold:
-            for k in range(fan_ptr[p], fan_ptr[p + 1]):
-                acc[fan_to[k]] += fan_sign[k]
-    n = 0
-    for a in range(acc.shape[0]):
-        if acc[a] >= thresholds[a]:
+                row = board[p]
+                for a in range(n_a):
+                    facc[a] += v * row[a]
+        for a in range(n_a):
             active[n] = a
-            n += 1
+            n += facc[a] >= thresholds[a]
+        return n
+    acc[:] = 0
+    k = light.shape[0] // table.shape[0]
+    for g in range(table.shape[0]):
+        pattern = 0
+        for b in range(k):
+            pattern |= (light[g * k + b] >= s_threshold) << b
+        if pattern:
+            row = table[g, pattern]
+            for a in range(n_a):
+                acc[a] += row[a]
+    for a in range(n_a):
+        active[n] = a
+        n += acc[a] >= thresholds[a]
     return n
 
 
 @njit(cache=True, nogil=True)
-def associate(L, analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, out):
-    """A-unit outputs (0/1) for a batch of light levels (n, cells) into ``out`` (n, a_units) uint8."""
+def associate(L, analog, s_threshold, board, table, thresholds, out):
+    """A-unit outputs (0/1) for a batch of light levels (n, cells) into ``out`` (n, a) uint8."""
     n_a = thresholds.shape[0]
-    acc = np.empty(n_a, np.float32)
+    acc = np.empty(n_a, np.int16)
+    facc = np.empty(n_a, np.float32)
     active = np.empty(n_a, np.int64)
     for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, acc, active)
+        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, acc, facc, active)
         row = out[i]
         row[:] = 0
         for j in range(n):
@@ -67,23 +87,26 @@ def _set_pot(W, a, r, value, limit, step):
 
 
 @njit(cache=True, nogil=True)
-def train(L, analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, targets, W, bias, mask,
-          n_connected, rule, eta, limit, step, use_bias, wrong_out, moved_out):
+def train(L, analog, s_threshold, board, table, thresholds, targets, W, bias, mask, n_connected,
+          rule, eta, limit, step, use_bias, wrong_out, moved_out):
     """Present cards in order and correct the R-units, Rosenblatt's way.
 
     ``targets`` (n, r) int8: +1 / -1 the required response, 0 leaves that R-unit alone.
     An R-unit answers +1 when its input is above zero (the lecture's rule: at or above);
     with the Rosenblatt rules an input of exactly zero is no answer and counts as wrong.
     ``L`` holds light levels (n, cells): photocells fire at ``s_threshold``, or pass their
-    light through when ``analog``. Writes per card the number of wrong R-units and of potentiometers that moved.
+    light through when ``analog``. Writes per card the number of wrong R-units and of
+    potentiometers that moved.
     """
     n_a, n_r = W.shape
-    acc = np.empty(n_a, np.float32)
+    acc = np.empty(n_a, np.int16)
+    facc = np.empty(n_a, np.float32)
     active = np.empty(n_a, np.int64)
     is_active = np.zeros(n_a, np.uint8)
     score = np.empty(n_r, np.float64)
+    delta = np.empty(n_r, np.float64)
     for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, acc, active)
+        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, acc, facc, active)
         for r in range(n_r):
             score[r] = bias[r] if use_bias else 0.0
         for j in range(n):
@@ -91,8 +114,9 @@ def train(L, analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, targets
             for r in range(n_r):
                 score[r] += W[a, r]
         wrong = 0
-        moved = 0
+        n_reinforced = 0
         for r in range(n_r):
+            delta[r] = 0.0
             y = targets[i, r]
             if y == 0:
                 continue
@@ -104,41 +128,49 @@ def train(L, analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, targets
                 wrong += 1
             elif rule != FORCED:
                 continue
-            d = eta * y
-            if rule == GAMMA:
-                # Parasitic gain: active units gain, the inactive ones of the same set pay for
-                # it, so the set's total stays constant.
+            delta[r] = eta * y
+            n_reinforced += 1
+            if use_bias:
+                bias[r] += delta[r]
+        moved = 0
+        if n_reinforced and rule == GAMMA:
+            # Parasitic gain: active units gain, the inactive ones of the same set pay for
+            # it, so the set's total stays constant.
+            for j in range(n):
+                is_active[active[j]] = 1
+            for r in range(n_r):
+                if delta[r] == 0.0:
+                    continue
                 n_on = 0
                 for j in range(n):
-                    if mask[active[j], r]:
-                        n_on += 1
+                    n_on += mask[active[j], r]
                 mean = n_on / n_connected[r] if n_connected[r] > 0 else 0.0
-                for j in range(n):
-                    is_active[active[j]] = 1
                 for a in range(n_a):
                     if mask[a, r]:
-                        moved += _set_pot(W, a, r, W[a, r] + d * (is_active[a] - mean), limit, step)
-                for j in range(n):
-                    is_active[active[j]] = 0
-            else:
-                for j in range(n):
-                    a = active[j]
-                    if mask[a, r]:
-                        moved += _set_pot(W, a, r, W[a, r] + d, limit, step)
-            if use_bias:
-                bias[r] += d
+                        moved += _set_pot(W, a, r, W[a, r] + delta[r] * (is_active[a] - mean),
+                                          limit, step)
+            for j in range(n):
+                is_active[active[j]] = 0
+        elif n_reinforced:
+            # Row by row: one A-unit's eight potentiometers sit side by side in memory.
+            for j in range(n):
+                a = active[j]
+                for r in range(n_r):
+                    if delta[r] != 0.0 and mask[a, r]:
+                        moved += _set_pot(W, a, r, W[a, r] + delta[r], limit, step)
         wrong_out[i] = wrong
         moved_out[i] = moved
 
 
 @njit(cache=True, nogil=True)
-def scores(L, analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, W, bias, out):
+def scores(L, analog, s_threshold, board, table, thresholds, W, bias, out):
     """R-unit inputs (n, r) float64 for a batch of light levels (no training)."""
     n_a, n_r = W.shape
-    acc = np.empty(n_a, np.float32)
+    acc = np.empty(n_a, np.int16)
+    facc = np.empty(n_a, np.float32)
     active = np.empty(n_a, np.int64)
     for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, fan_ptr, fan_to, fan_sign, thresholds, acc, active)
+        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, acc, facc, active)
         for r in range(n_r):
             out[i, r] = bias[r]
         for j in range(n):

@@ -277,9 +277,9 @@ class MarkI:
             yield start, np.ascontiguousarray(light, dtype=np.float32)
 
     def _kernel_args(self):
-        ptr, to, sign = self.plugboard_.fan_out()
-        return (bool(self.analog), np.float32(self.s_threshold), ptr, to, sign,
-                self.plugboard_.thresholds)
+        pb = self.plugboard_
+        return (bool(self.analog), np.float32(self.s_threshold), pb.board(), pb.table(),
+                pb.thresholds)
 
     def associate(self, cards) -> np.ndarray:
         """A-unit outputs.

@@ -17,6 +17,9 @@ from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+#: Largest lookup table the kernels may use (see :meth:`Plugboard.table`).
+TABLE_BYTES = 16 * 2**20
+
 
 class Plugboard:
     """A fixed random S->A wiring.
@@ -45,7 +48,8 @@ class Plugboard:
         for idx in (self.excitatory_idx, self.inhibitory_idx):
             if idx.size and (idx.min() < 0 or idx.max() >= self.n_inputs):
                 raise ConfigError(f"plugboard connects to S-units outside 0..{self.n_inputs - 1}")
-        self._fan_out = None
+        self._board = None
+        self._table = None
 
     @classmethod
     def random(cls, *, n_inputs: int, a_units: int, excitatory: int, inhibitory: int,
@@ -74,30 +78,29 @@ class Plugboard:
             m[self.inhibitory_idx[:, j], cols] -= 1
         return m
 
-    def fan_out(self):
-        """Wiring seen from the photocells, as compressed rows.
+    def board(self) -> np.ndarray:
+        """The matrix as the kernels use it: (n_inputs, a_units) int16, computed once."""
+        if self._board is None:
+            self._board = self.matrix(np.int16)
+        return self._board
 
-        Returns ``(ptr, to, sign)``: the A-units fed by S-unit ``p`` are
-        ``to[ptr[p]:ptr[p+1]]`` with signs ``sign[...]`` (+1 or -1). The training kernel
-        walks only the lit photocells, so a card costs what it lights, not 400 x 512.
+    def table(self) -> np.ndarray:
+        """Summed plugboard rows per group of neighbouring photocells and lit pattern.
+
+        Shape (groups, 2**k, a_units) int8, where groups of ``k`` cells tile the retina in
+        reading order; the entry for a pattern is the sum of its lit cells' rows. ``k`` is
+        the largest of 5..1 that divides the cell count and keeps the table within
+        :data:`TABLE_BYTES`.
         """
-        if self._fan_out is None:
-            src = np.concatenate([self.excitatory_idx.ravel(), self.inhibitory_idx.ravel()])
-            dst = np.concatenate([
-                np.repeat(np.arange(self.a_units, dtype=np.int32), self.excitatory_idx.shape[1]),
-                np.repeat(np.arange(self.a_units, dtype=np.int32), self.inhibitory_idx.shape[1]),
-            ])
-            sign = np.concatenate([
-                np.ones(self.excitatory_idx.size, np.float32),
-                -np.ones(self.inhibitory_idx.size, np.float32),
-            ])
-            order = np.argsort(src, kind="stable")
-            ptr = np.zeros(self.n_inputs + 1, dtype=np.int64)
-            np.cumsum(np.bincount(src, minlength=self.n_inputs), out=ptr[1:])
-            self._fan_out = (ptr, dst[order].astype(np.int32), sign[order])
-        return self._fan_out
+        if self._table is None:
+            board = self.board()
+            k = next(k for k in (5, 4, 3, 2, 1) if self.n_inputs % k == 0 and (
+                k == 1 or self.n_inputs // k * 2 ** k * self.a_units <= TABLE_BYTES))
+            groups = board.reshape(self.n_inputs // k, k, self.a_units)
+            bits = (np.arange(2 ** k)[:, None] >> np.arange(k)) & 1          # (patterns, k)
+            self._table = np.einsum("pk,gka->gpa", bits, groups).astype(np.int8)
+        return self._table
 
     def fan_out_counts(self) -> np.ndarray:
         """How many A-units each S-unit feeds (the record: "up to 40")."""
-        ptr = self.fan_out()[0]
-        return np.diff(ptr)
+        return np.count_nonzero(self.board(), axis=1)
