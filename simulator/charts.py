@@ -140,3 +140,31 @@ def curve_picture(curve, *, title: str, published: str = "", criterion: float = 
     if published:
         d.text((left, 48), f"published: {published}", font=small, fill=TEXT)
     return img
+
+
+def cards_picture(deck, *, per_row: int = 8, cell: int = 6) -> Image.Image:
+    """A contact sheet of cards as the photocells see them, labelled with their class."""
+    n = len(deck)
+    side = deck.cards.shape[1]
+    rows = int(math.ceil(n / per_row))
+    tile_w, tile_h = side * cell + 12, side * cell + 34
+    img = Image.new("RGB", (per_row * tile_w + 12, rows * tile_h + 12), BACKGROUND)
+    d = ImageDraw.Draw(img)
+    font = _font(14)
+    amber = np.array(AMBER, np.float32)
+    dark = np.array(GRID, np.float32)
+    for i in range(n):
+        r, c = divmod(i, per_row)
+        x0, y0 = 12 + c * tile_w, 12 + r * tile_h
+        light = deck.cards[i][..., None]
+        rgb = (dark + (amber - dark) * light).astype(np.uint8)
+        tile = Image.fromarray(rgb.repeat(cell, 0).repeat(cell, 1))
+        img.paste(tile, (x0, y0))
+        d.text((x0, y0 + side * cell + 4), deck.class_names[deck.labels[i]], font=font, fill=TEXT)
+    return img
+
+
+def write_cards(deck, path) -> None:
+    """Write a contact sheet of ``deck`` as a PNG."""
+    _suffix(path, (".png",))
+    _save_png(cards_picture(deck), path)

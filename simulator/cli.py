@@ -127,6 +127,15 @@ def cmd_wiring(args) -> int:
     return 0
 
 
+def cmd_cards(args) -> int:
+    from .charts import write_cards
+    exp = experiments.get(args.name)
+    deck = exp.deal(args.count, np.random.default_rng(args.seed))
+    write_cards(deck, args.out)
+    print(f"{args.count} {exp.name} cards (seed {args.seed}) written to {args.out}")
+    return 0
+
+
 # ---------------------------------------------------------------- train / classify
 def cmd_train(args) -> int:
     from .cards import folder_cards
@@ -239,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", required=True, metavar="F.csv|F.png")
     w.add_argument("--a-units", type=_whole(1, 100_000), default=512)
     w.set_defaults(func=cmd_wiring)
+
+    k = sub.add_parser("cards", help="write a contact sheet of an experiment's cards (PNG)")
+    k.add_argument("name", help="experiment name (see 'mark1 experiment --list')")
+    k.add_argument("--out", required=True, metavar="F.png")
+    k.add_argument("--count", type=_whole(1, 1000), default=16)
+    k.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0)
+    k.set_defaults(func=cmd_cards)
 
     t = sub.add_parser("train", help="train on your own pictures: one folder per class")
     t.add_argument("folder", metavar="DIR")

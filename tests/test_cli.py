@@ -147,3 +147,13 @@ def test_terminal_demo_learns_left_from_right():
     assert "trial  60" in out and "corrected" in out
     acc = float(out.split("never seen: ")[1].split("%")[0])
     assert acc > 90
+
+
+def test_cards_contact_sheet(tmp_path, capsys):
+    out = tmp_path / "sheet.png"
+    assert main(["cards", "square-circle", "--out", str(out), "--count", "8"]) == 0
+    img = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    assert img.shape[0] > 100 and img.shape[1] > 400
+    assert (img[..., 0] > 200).sum() > 1000  # lit (amber) cells are there
+    assert main(["cards", "nonsense", "--out", str(out)]) == 2
+    assert "unknown experiment" in capsys.readouterr().err
