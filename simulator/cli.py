@@ -178,52 +178,66 @@ def cmd_classify(args) -> int:
     return 0
 
 
-# ---------------------------------------------------------------- demo (terminal)
-def _ascii_card(card) -> list[str]:
-    return ["".join("#" if v >= 0.5 else "." for v in row) for row in card]
+# ---------------------------------------------------------------- demo (the front panel)
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1600x900") from None
+    if not (320 <= w <= 8192 and 240 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give 320x240 to 8192x8192")
+    return w, h
 
 
 def cmd_demo(args) -> int:
-    """The 1958 left/right demonstration, on the terminal."""
-    from .cards import left_right_cards
-    from .machine import MarkI
-    rng = np.random.default_rng(args.seed)
-    m = MarkI(seed=args.seed)
-    deck = left_right_cards(args.trials, rng=rng)
-    test = left_right_cards(500, rng=rng)
-    names = deck.class_names
-    m.set_classes(2, names)
-    print("Mark I Perceptron: the 1958 left/right demonstration")
-    print(f"{m.retina_size} x {m.retina_size} photocells, {m.a_units} A-units wired at random "
-          f"(seed {args.seed}), {m.r_units} R-units on potentiometers.")
-    print("Cards marked on the LEFT or on the RIGHT are shown one by one; when the machine "
-          "answers wrongly the trainer corrects it.\n")
-    streak, learned_at = 0, None
-    for i in range(len(deck)):
-        card = deck.cards[i:i + 1]
-        said = m.predict(card)[0]
-        trace = m.train(card, deck.labels[i:i + 1])
-        truth = names[deck.labels[i]]
-        answer = names[said] if said >= 0 else "?"
-        if i < 2:
-            print("\n".join("    " + line for line in _ascii_card(card[0])))
-        if trace.wrong[0]:
-            streak = 0
-            print(f"trial {i + 1:3d}: card {truth:<5}, machine said {answer:<5}, "
-                  f"corrected {trace.moved[0]} potentiometers")
-        else:
-            streak += 1
-            print(f"trial {i + 1:3d}: card {truth:<5}, machine said {answer:<5}, right")
-        if streak == 20 and learned_at is None:
-            learned_at = i + 1
-        sys.stdout.flush()
-        if args.pace:
-            time.sleep(args.pace)
-    acc = m.score(test.cards, test.labels)
-    print(f"\n{m.errors_} mistakes in {m.presentations_} trials"
-          + (f"; no mistake in the 20 trials up to trial {learned_at}" if learned_at else ""))
-    print(f"On 500 new cards it has never seen: {acc:.1%} right.")
-    print("(The 1958 IBM 704 simulation told left from right 'after 50 trials'.)")
+    """The 1958 left/right demonstration on the Mark I's front panel."""
+    from .panel.app import Panel, no_display, open_window, run
+    from .panel.clock import FrameClock, SteppedClock
+    from .panel.sound import SoundBoard
+    from .session import Session
+
+    headless = args.headless or no_display()
+    if headless and not args.headless:
+        print("mark1: no display found; running the demo off screen (--headless)", file=sys.stderr)
+    shot = args.screenshot or ("mark1-panel.png" if headless else None)
+    if shot:
+        folder = Path(shot).resolve().parent
+        if not folder.is_dir():
+            raise Mark1Error(f"{shot}: folder {folder} does not exist; create it first")
+        if Path(shot).suffix.lower() != ".png":
+            raise Mark1Error(f"{shot}: the screenshot must end in .png")
+    session = Session(seed=args.seed, experiment=args.experiment, speed=args.speed)
+    state = Path(args.state) if args.state else Path("mark1-state.mark1")
+    if args.state and state.exists() and not session.load(state):
+        print(f"mark1: {session.alert} (starting a fresh machine)", file=sys.stderr)
+    size = args.size or ((1920, 1080) if headless else (1600, 900))
+    screen = open_window(size, headless=headless, fullscreen=args.fullscreen)
+    sound = SoundBoard(enabled=not args.quiet)
+    if not headless:
+        sound.start()
+    panel = Panel(session, screen, sound=sound, state_path=state)
+    for picture in args.picture or []:
+        session.load_picture(picture)
+    if session.demo:
+        session.toggle_run()  # the demonstration starts by itself, as in 1958
+    clock = SteppedClock(1 / 30) if headless else FrameClock(60)
+    progress = print if headless else None
+    frames = args.frames if args.frames else (30 * 60 * 10 if headless else None)
+    try:
+        n = run(panel, clock, frames=frames, stop_when_learned=headless and not args.frames,
+                progress=progress)
+        if shot:
+            panel.screenshot(shot)
+    finally:
+        sound.close()
+        import pygame
+        pygame.quit()
+    if headless:
+        m = session.machine
+        print(f"{n} frames; {m.presentations_} trials, {m.errors_} mistakes"
+              + (f"; learned by trial {session.learned_at}" if session.learned_at else ""))
+    if shot:
+        print(f"panel written to {shot}")
     return 0
 
 
@@ -270,10 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("images", nargs="+", metavar="IMAGE")
     c.set_defaults(func=cmd_classify)
 
-    d = sub.add_parser("demo", help="the 1958 left/right demonstration")
-    d.add_argument("--seed", type=_whole(0, 2**63 - 1), default=1958)
-    d.add_argument("--trials", type=_whole(1, 100_000), default=60)
-    d.add_argument("--pace", type=float, default=0.05, help="seconds between trials")
+    d = sub.add_parser("demo", help="the front panel: the 1958 left/right demonstration")
+    d.add_argument("--state", metavar="F", help="state file to load at the start and for save/load")
+    d.add_argument("--seed", type=_whole(0, 2**63 - 1), default=1958, help="plugboard and cards")
+    d.add_argument("--experiment", default="left-right", help="cards to start with")
+    d.add_argument("--speed", type=float, default=2.0, help="trials per second (0.5 to 100)")
+    d.add_argument("--fullscreen", action="store_true")
+    d.add_argument("--headless", action="store_true", help="draw off screen; print progress")
+    d.add_argument("--frames", type=_whole(1, 10_000_000), help="stop after N frames")
+    d.add_argument("--screenshot", metavar="F.png", help="save the last frame")
+    d.add_argument("--size", type=_size, help="window size, e.g. 1280x720")
+    d.add_argument("--picture", action="append", metavar="F", help="show a picture file")
+    d.add_argument("--quiet", action="store_true", help="no sounds")
     d.set_defaults(func=cmd_demo)
     return p
 

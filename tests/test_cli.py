@@ -141,12 +141,20 @@ def test_corrupted_state_is_refused_and_kept(tmp_path):
     assert state.read_bytes() == data[:100]
 
 
-def test_terminal_demo_learns_left_from_right():
-    code, out, err = run("demo", "--trials", "60", "--pace", "0")
+def test_headless_demo_learns_and_writes_the_panel(tmp_path):
+    shot = tmp_path / "panel.png"
+    code, out, err = run("demo", "--headless", "--screenshot", str(shot))
     assert code == 0, err
-    assert "trial  60" in out and "corrected" in out
-    acc = float(out.split("never seen: ")[1].split("%")[0])
-    assert acc > 90
+    assert "trial 1: card" in out and "learned by trial" in out
+    learned = int(out.split("learned by trial ")[1].split()[0])
+    assert learned <= 200
+    assert Image.open(shot).size == (1920, 1080)
+    assert f"panel written to {shot}" in out
+
+
+def test_demo_screenshot_into_missing_folder_is_refused_at_once():
+    assert_one_line_error(*run("demo", "--headless", "--screenshot", "/nonexistent/p.png"),
+                          "does not exist")
 
 
 def test_cards_contact_sheet(tmp_path, capsys):

@@ -1,0 +1,545 @@
+"""The front panel: the Mark I drawn as it stood, reading a :class:`~simulator.session.Session`.
+
+Update and draw are separate: :meth:`Panel.update` advances the session and the needle motors
+by ``dt``; :meth:`Panel.draw` paints the frame from their state. A frame is painted only when
+something changed, so an idle panel costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from ..errors import DeviceError, Mark1Error
+from ..session import CURVE_BLOCK, Session
+from ..statefile import write_atomically
+from . import controls, layout as layout_mod, lamps, potentiometers, readouts, theme
+from .clock import FrameClock, SteppedClock
+from .sound import SoundBoard
+
+log = logging.getLogger(__name__)
+
+ALERT_SECONDS = 8.0
+
+
+class Panel:
+    """The Mark I front panel on a pygame surface.
+
+    Parameters
+    ----------
+    session : Session
+        The machine and its trainer.
+    surface : pygame.Surface
+        Where to draw (the display surface, or any surface off screen).
+    sound : SoundBoard, optional
+        Relay clicks and motor whirr; silent if None.
+    state_path : str or path
+        Where save and load go.
+    """
+
+    def __init__(self, session: Session, surface: pygame.Surface, *, sound: SoundBoard | None = None,
+                 state_path="mark1-state.mark1"):
+        self.session = session
+        self.surface = surface
+        self.sound = sound
+        self.state_path = Path(state_path)
+        self.layout = layout_mod.compute(surface.get_size())
+        self.retina_lamps = lamps.LampGrid(session.machine.retina_size, session.machine.retina_size)
+        self.a_grid_shape = (32, 16)
+        self.needles = potentiometers.Needles()
+        self.dials = potentiometers.DialStrip(*self.a_grid_shape)
+        self.heatmap = potentiometers.HeatMap()
+        self.selected_r = 0
+        self.show_help = False
+        self.show_wires = True
+        self.hover = None            # ("s", index) or ("a", index) under the pointer
+        self.hover_button = None
+        self.stroke = None           # paint value while the pointer is down on the retina
+        self.teach_class = 0
+        self.quit = False
+        self.alert_left = 0.0
+        self._seen_alert = ""
+        self._drawn_key = None
+        self._moving = False
+        self._last_answer = None
+        self._a_lamps = None
+        self._background = None
+
+    # ------------------------------------------------------------------ update
+    def update(self, dt: float) -> None:
+        """Advance the trainer and the potentiometer motors by ``dt`` seconds."""
+        s = self.session
+        before = s.machine.presentations_
+        s.update(dt)
+        if s.alert != self._seen_alert:
+            self._seen_alert, self.alert_left = s.alert, ALERT_SECONDS
+        self.alert_left = max(0.0, self.alert_left - dt)
+        w = s.machine.weights
+        scale = potentiometers.full_scale(w, s.machine.weight_limit)
+        self._moving = self.needles.update(w / scale, dt)
+        if self.sound is not None:
+            if s.answer != self._last_answer:
+                self.sound.relay()
+            if s.machine.presentations_ != before and s.correction is not None and s.correction.moved:
+                self.sound.ratchet()
+            if self._moving:
+                self.sound.motor(0.2)
+        self._last_answer = s.answer
+
+    def busy(self) -> bool:
+        """Whether frames must keep coming (trainer running, needles turning, alert fading)."""
+        return self.session.running or self._moving or self.alert_left > 0
+
+    # ------------------------------------------------------------------ input
+    def resize(self, surface: pygame.Surface) -> None:
+        self.surface = surface
+        self.layout = layout_mod.compute(surface.get_size())
+        self._background = None
+        self._drawn_key = None
+
+    def handle(self, event) -> None:
+        """Act on one pygame event (keys, mouse, touch, dropped files, window changes)."""
+        s, L = self.session, self.layout
+        if event.type == pygame.QUIT:
+            self.quit = True
+        elif event.type == pygame.KEYDOWN:
+            self._key(event)
+        elif event.type == pygame.DROPFILE:
+            s.load_picture(event.file)
+        elif event.type == pygame.MOUSEBUTTONDOWN and event.button in (1, 3):
+            if self.show_help:
+                self.show_help = False
+            elif self._on_retina(event.pos, 0.0 if event.button == 3 else None):
+                pass
+            else:
+                self._click(event.pos)
+        elif event.type == pygame.MOUSEBUTTONUP:
+            self.stroke = None
+        elif event.type == pygame.MOUSEMOTION:
+            if self.stroke is not None:
+                self._on_retina(event.pos, self.stroke)
+            self._hover(event.pos)
+        elif event.type in (pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED, pygame.VIDEORESIZE):
+            self.resize(pygame.display.get_surface() or self.surface)
+        self._drawn_key = None if event.type != pygame.MOUSEMOTION else self._drawn_key
+
+    def _key(self, event) -> None:
+        s, k = self.session, event.key
+        ctrl = event.mod & pygame.KMOD_CTRL
+        if k in (pygame.K_ESCAPE,) and self.show_help:
+            self.show_help = False
+        elif k in (pygame.K_q, pygame.K_ESCAPE):
+            self.quit = True
+        elif k in (pygame.K_h, pygame.K_QUESTION, pygame.K_SLASH):
+            self.show_help = not self.show_help
+        elif k == pygame.K_s and ctrl:
+            self.act("save")
+        elif k in (pygame.K_o, pygame.K_l) and ctrl:
+            self.act("load")
+        elif k == pygame.K_SPACE:
+            self.act("run")
+        elif k in (pygame.K_n, pygame.K_RIGHT):
+            self.act("step")
+        elif k in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
+            self.act("faster")
+        elif k in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            self.act("slower")
+        elif k == pygame.K_c:
+            self.act("new card")
+        elif k == pygame.K_x:
+            self.act("clear")
+        elif k == pygame.K_r:
+            self.act("reset pots")
+        elif k == pygame.K_w:
+            self.act("rewire")
+        elif k == pygame.K_e:
+            self.act("experiment")
+        elif k == pygame.K_p:
+            self.show_wires = not self.show_wires
+        elif k in (pygame.K_f, pygame.K_F11):
+            self.act("full screen")
+        elif pygame.K_1 <= k <= pygame.K_8:
+            label = k - pygame.K_1
+            if label < len(s.class_names):
+                s.teach(label)
+
+    def act(self, name: str) -> None:
+        """Press the button called ``name`` (see :data:`layout.BUTTONS`)."""
+        s = self.session
+        if name == "step":
+            s.running = False
+            s.step()
+        elif name == "run":
+            s.toggle_run()
+        elif name == "faster":
+            s.faster(1)
+        elif name == "slower":
+            s.faster(-1)
+        elif name == "new card":
+            s.deal()
+        elif name == "clear":
+            s.clear()
+        elif name == "reset pots":
+            s.reset_weights()
+        elif name == "rewire":
+            s.rewire()
+            self.needles = potentiometers.Needles()
+        elif name == "experiment":
+            from .. import experiments
+            names = list(experiments.EXPERIMENTS)
+            s.select(names[(names.index(s.experiment.name) + 1) % len(names)])
+            self.needles = potentiometers.Needles()
+            self.selected_r = self.teach_class = 0
+            self._a_lamps = None
+        elif name == "save":
+            s.save(self.state_path)
+        elif name == "load":
+            if s.load(self.state_path):
+                self.needles = potentiometers.Needles()
+                self._a_lamps = None
+        elif name == "full screen":
+            self._toggle_fullscreen()
+        elif name == "help":
+            self.show_help = not self.show_help
+        elif name == "quit":
+            self.quit = True
+        self._drawn_key = None
+
+    def _toggle_fullscreen(self) -> None:
+        if pygame.display.get_surface() is not self.surface:
+            return  # drawing off screen: nothing to toggle
+        try:
+            pygame.display.toggle_fullscreen()
+        except pygame.error as exc:
+            self.session.alert = f"full screen is not available here: {exc}"
+        self.resize(pygame.display.get_surface())
+
+    def _click(self, pos) -> None:
+        L, s = self.layout, self.session
+        for name, rect in L.buttons.items():
+            if rect.collidepoint(pos):
+                self.act(name)
+                return
+        for k, rect in self._teach_buttons():
+            if rect.collidepoint(pos):
+                if k == "prev":
+                    self.teach_class = (self.teach_class - 1) % len(s.class_names)
+                elif k == "next":
+                    self.teach_class = (self.teach_class + 1) % len(s.class_names)
+                else:
+                    s.teach(k)
+                return
+        cell = layout_mod.grid_cell(L.r_lamps, s.machine.r_units, 1, pos)
+        if cell is not None:
+            self.selected_r = cell[1]
+        cell = layout_mod.grid_cell(L.heatmap, 1, s.machine.r_units, pos)
+        if cell is not None:
+            self.selected_r = cell[0]
+
+    def _on_retina(self, pos, value) -> bool:
+        """Paint on the retina (the lamps or the card); False if ``pos`` is elsewhere."""
+        size = self.session.machine.retina_size
+        for rect in (self.layout.retina, self.layout.card):
+            cell = layout_mod.grid_cell(rect, size, size, pos)
+            if cell is not None:
+                if value is None:  # a stroke starting on a lit cell erases
+                    value = 0.0 if self.session.card[cell] >= 0.5 else 1.0
+                self.stroke = value
+                self.session.paint(cell[0], cell[1], value)
+                return True
+        return False
+
+    def _hover(self, pos) -> None:
+        L, s = self.layout, self.session
+        size = s.machine.retina_size
+        hover = None
+        cell = layout_mod.grid_cell(L.retina, size, size, pos)
+        if cell is not None:
+            hover = ("s", cell[0] * size + cell[1])
+        else:
+            cols, rows = self._a_shape()
+            cell = layout_mod.grid_cell(L.a_lamps, cols, rows, pos)
+            if cell is not None and cell[0] * cols + cell[1] < s.machine.a_units:
+                hover = ("a", cell[0] * cols + cell[1])
+        hb = next((n for n, r in L.buttons.items() if r.collidepoint(pos)), None)
+        if hover != self.hover or hb != self.hover_button:
+            self.hover, self.hover_button = hover, hb
+            self._drawn_key = None
+
+    # ------------------------------------------------------------------ draw
+    def _a_shape(self) -> tuple[int, int]:
+        n = self.session.machine.a_units
+        cols = 32 if n <= 512 else int(np.ceil(np.sqrt(n * 2)))
+        return cols, int(np.ceil(n / cols))
+
+    def _teach_buttons(self):
+        s, L = self.session, self.layout
+        k = len(s.class_names)
+        r = L.teach
+        if k <= 4:
+            w = (r.width - (k - 1) * L.px(10)) / k
+            return [(i, pygame.Rect(int(r.x + i * (w + L.px(10))), r.y, int(w), r.height)) for i in range(k)]
+        if k <= 8:
+            w = (r.width - 3 * L.px(8)) / 4
+            h = (r.height - L.px(6)) / 2
+            return [(i, pygame.Rect(int(r.x + (i % 4) * (w + L.px(8))), int(r.y + (i // 4) * (h + L.px(6))),
+                                    int(w), int(h))) for i in range(k)]
+        arrow = L.px(70)
+        return [("prev", pygame.Rect(r.x, r.y, arrow, r.height)),
+                (self.teach_class, pygame.Rect(r.x + arrow + L.px(10), r.y,
+                                               r.width - 2 * arrow - L.px(20), r.height)),
+                ("next", pygame.Rect(r.right - arrow, r.y, arrow, r.height))]
+
+    def _frame_key(self):
+        s = self.session
+        return (s.version, self.selected_r, self.show_help, self.show_wires, self.hover,
+                self.hover_button, self.teach_class, self.alert_left > 0, s.running,
+                self.surface.get_size())
+
+    def needs_frame(self) -> bool:
+        """Whether the picture on screen is out of date."""
+        return self._moving or self._frame_key() != self._drawn_key
+
+    def draw(self) -> None:
+        """Paint the whole panel onto the surface."""
+        target, L, s = self.surface, self.layout, self.session
+        if L.too_small:
+            target.fill(theme.PANEL)
+            readouts.label(target, f"Window too small: make it at least {theme.MIN_W} x {theme.MIN_H}",
+                           (L.size[0] // 2, L.size[1] // 2), 16, theme.LAMP_ON, anchor="center")
+            self._drawn_key = self._frame_key()
+            return
+        if self._background is None:
+            self._background = self._paint_background()
+        target.blit(self._background, (0, 0))
+        self._draw_header()
+        self._draw_card()
+        size = s.machine.retina_size
+        self.retina_lamps.draw(target, L.retina, s.s_activity.astype(np.float32))
+        cols, rows = self._a_shape()
+        if self._a_lamps is None or (self._a_lamps.cols, self._a_lamps.rows) != (cols, rows):
+            self._a_lamps = lamps.LampGrid(cols, rows, s.machine.a_units)
+        self._a_lamps.draw(target, L.a_lamps, s.a_activity.astype(np.float32))
+        readouts.teletype(target, L.teletype, s.log, L.scale)
+        readouts.error_curve(target, L.curve, s.curve, CURVE_BLOCK, L.scale)
+        self._draw_responses()
+        self._draw_potentiometers()
+        self._draw_teach()
+        for name, rect in L.buttons.items():
+            controls.button(target, rect, "pause" if name == "run" and s.running else name, L.scale,
+                            lit=(name == "run" and s.running) or (name == "help" and self.show_help),
+                            hover=name == self.hover_button)
+        self._draw_banner()
+        if self.show_wires and self.hover is not None:
+            self._draw_wires()
+        if self.show_help:
+            controls.help_card(target, L.scale)
+        del size
+        self._drawn_key = self._frame_key()
+
+    def _paint_background(self) -> pygame.Surface:
+        L = self.layout
+        bg = pygame.Surface(L.size)
+        bg.fill(theme.PANEL)
+        px = L.px
+        for rect in (L.card, L.retina, L.a_lamps, L.teletype, L.curve, L.r_lamps, L.dials, L.heatmap):
+            readouts.bezel(bg, rect, L.scale)
+        captions = [
+            (L.card, "THE CARD BEFORE THE EYE"),
+            (L.retina, "SENSORY UNITS: 400 PHOTOCELLS"),
+            (L.a_lamps, f"ASSOCIATION UNITS: {self.session.machine.a_units}"),
+            (L.teletype, "TELETYPE"),
+            (L.curve, f"ERRORS PER {CURVE_BLOCK} TRIALS"),
+            (L.r_lamps, "RESPONSE UNITS"),
+            (L.heatmap, "ALL POTENTIOMETERS (A x R)"),
+        ]
+        for rect, text in captions:
+            readouts.label(bg, text, (rect.x, rect.y - px(34)), px(22))
+        readouts.label(bg, "drag to draw (start on a lit cell to erase)",
+                       (L.retina.x, L.retina.bottom + px(12)), px(17), theme.DIM_TEXT)
+        readouts.label(bg, "press H for the controls", (L.size[0] - px(30), L.header.bottom - px(14)),
+                       px(17), theme.DIM_TEXT, anchor="bottomright")
+        pygame.draw.line(bg, theme.BEZEL_LIGHT, (0, L.header.bottom), (L.size[0], L.header.bottom),
+                         max(1, px(2)))
+        return bg
+
+    def _draw_header(self) -> None:
+        L, s, px = self.layout, self.session, self.layout.px
+        readouts.label(self.surface, "MARK I PERCEPTRON", (px(30), px(14)), px(40), theme.LAMP_ON)
+        m = s.machine
+        state = "RUNNING" if s.running else "PAUSED"
+        text = (f"{s.experiment.name.upper()}   TRIALS {m.presentations_}   ERRORS {m.errors_}   "
+                f"STREAK {s.streak}   {s.speed:g} TRIALS/S   {state}")
+        readouts.label(self.surface, text, (px(560), px(24)), px(24), theme.ENGRAVING)
+
+    def _draw_card(self) -> None:
+        L, s = self.layout, self.session
+        light = np.clip(s.card, 0, 1)[..., None]
+        paper, ink = np.array(theme.PAPER, np.float32), np.array(theme.INK, np.float32)
+        rgb = (paper + (ink - paper) * light).astype(np.uint8)
+        small = pygame.Surface(light.shape[1::-1])
+        pygame.surfarray.blit_array(small, rgb.transpose(1, 0, 2))
+        self.surface.blit(pygame.transform.scale(small, L.card.size), L.card.topleft)
+        origin = {"card": f"card: {s.name(s.card_label)}", "drawing": "your drawing",
+                  "picture": "a picture file", "blank": "no card", "rig": "the sensor rig"}
+        text = origin.get(s.card_origin, s.card_origin)
+        px = L.px
+        x, width = L.card.right + px(30), L.a_lamps.x - L.card.right - px(60)
+        readouts.label(self.surface, readouts.fit(text, px(26), width), (x, L.card.y + px(6)), px(26))
+        y = L.card.y + px(50)
+        for line in readouts.wrap(s.experiment.title, px(18), width) + [f"plugboard seed {s.wiring_seed}"]:
+            readouts.label(self.surface, line, (x, y), px(18), theme.DIM_TEXT)
+            y += px(28)
+
+    def _r_names(self) -> list[str]:
+        s, m = self.session, self.session.machine
+        if m.coding == "winner":
+            return [s.class_names[i] if i < len(s.class_names) else "-" for i in range(m.r_units)]
+        return [f"bit {i}" for i in range(m.r_units)]
+
+    def _draw_responses(self) -> None:
+        L, s, px = self.layout, self.session, self.layout.px
+        m = s.machine
+        rect = L.r_lamps
+        cw = rect.width / m.r_units
+        d = int(min(cw * 0.7, rect.height * 0.55))
+        names = self._r_names()
+        for i in range(m.r_units):
+            cx, cy = rect.x + (i + 0.5) * cw, rect.y + rect.height * 0.38
+            spr = lamps.sprite(d, 1.0 if s.r_lamps[i] else 0.0)
+            self.surface.blit(spr, spr.get_rect(center=(int(cx), int(cy))))
+            if i == self.selected_r:
+                pygame.draw.circle(self.surface, theme.LAMP_HOT, (int(cx), int(cy)), d // 2 + px(6), max(1, px(2)))
+            readouts.label(self.surface, readouts.fit(names[i], px(15), int(cw) - 2),
+                           (cx, rect.bottom - px(6)), px(15), theme.ENGRAVING, anchor="midbottom")
+        said = s.name(s.answer) if s.answer is not None and s.answer >= 0 else "?"
+        colour = theme.ENGRAVING
+        if s.card_label is not None and s.answer is not None:
+            colour = theme.RIGHT if s.answer == s.card_label else theme.WRONG
+        readouts.label(self.surface, f"MACHINE SAYS: {said}", L.answer.midleft, px(40), colour,
+                       anchor="midleft")
+
+    def _draw_potentiometers(self) -> None:
+        L, s, px = self.layout, self.session, self.layout.px
+        m = s.machine
+        r = min(self.selected_r, m.r_units - 1)
+        name = self._r_names()[r]
+        scale = potentiometers.full_scale(m.weights, m.weight_limit)
+        readouts.label(self.surface, f"POTENTIOMETERS OF R{r + 1} ({name}), full scale +/-{scale:g}",
+                       (L.dials.x, L.dials.y - px(34)), px(22))
+        shown = self.needles.shown if self.needles.shown is not None else m.weights / scale
+        moving = None
+        if s.correction is not None and r in s.correction.r_units and self._moving:
+            moving = np.zeros(m.a_units, bool)
+            moving[s.correction.a_units] = True
+        self.dials.draw(self.surface, L.dials, shown[:, r], moving)
+        self.heatmap.draw(self.surface, L.heatmap, shown, r)
+
+    def _draw_teach(self) -> None:
+        s, L = self.session, self.layout
+        for k, rect in self._teach_buttons():
+            text = {"prev": "<", "next": ">"}.get(k) or f"teach {s.class_names[k]}"
+            controls.button(self.surface, rect, text, L.scale,
+                            lit=isinstance(k, int) and s.card_label == k and s.card_origin == "card")
+
+    def _draw_banner(self) -> None:
+        L, s, px = self.layout, self.session, self.layout.px
+        if self.alert_left > 0 and s.alert:
+            text, colour = s.alert, theme.WRONG
+        elif s.message:
+            text, colour = s.message, theme.RIGHT
+        else:
+            return
+        rect = pygame.Rect(px(30), L.buttons["step"].y - px(52), L.size[0] - px(60), px(44))
+        pygame.draw.rect(self.surface, theme.BEZEL, rect, border_radius=px(8))
+        pygame.draw.rect(self.surface, colour, rect, max(1, px(2)), border_radius=px(8))
+        readouts.label(self.surface, readouts.fit(text, px(22), rect.width - px(20)), rect.center,
+                       px(22), colour, anchor="center")
+
+    def _draw_wires(self) -> None:
+        L, s = self.layout, self.session
+        pb = s.machine.plugboard_
+        size = s.machine.retina_size
+        s_centres = layout_mod.grid_centres(L.retina, size, size)
+        cols, rows = self._a_shape()
+        a_centres = layout_mod.grid_centres(L.a_lamps, cols, rows, s.machine.a_units)
+        kind, i = self.hover
+        if kind == "s":
+            column = pb.board()[i]
+            pairs = [(i, a, column[a] > 0) for a in np.flatnonzero(column)]
+        else:
+            pairs = [(p, i, True) for p in pb.excitatory_idx[i]] + \
+                    [(p, i, False) for p in pb.inhibitory_idx[i]]
+        width = max(1, L.px(2))
+        for p, a, excite in pairs:
+            colour = theme.EXCITE if excite else theme.INHIBIT
+            pygame.draw.line(self.surface, colour, s_centres[p], a_centres[a], width)
+            pygame.draw.circle(self.surface, colour, s_centres[p], L.px(6), width)
+            pygame.draw.circle(self.surface, colour, a_centres[a], L.px(6), width)
+
+    def screenshot(self, path) -> None:
+        """Save the surface as a PNG, atomically."""
+        self.draw()
+        write_atomically(path, lambda fh: pygame.image.save(self.surface, fh, "panel.png"))
+
+
+# ---------------------------------------------------------------------- running it
+def no_display() -> bool:
+    """True where no screen can be opened (Linux without X11 or Wayland)."""
+    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                      or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_window(size, *, headless: bool, fullscreen: bool) -> pygame.Surface:
+    """Start pygame and open the window (or an off-screen display under the dummy driver)."""
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    try:
+        pygame.display.init()
+        pygame.font.init()
+        flags = pygame.FULLSCREEN if fullscreen and not headless else pygame.RESIZABLE
+        screen = pygame.display.set_mode((0, 0) if flags == pygame.FULLSCREEN else size, flags)
+    except pygame.error as exc:
+        raise DeviceError(f"cannot open a window ({exc}); run with --headless to draw off screen") from None
+    pygame.display.set_caption("Mark I Perceptron")
+    return screen
+
+
+def run(panel: Panel, clock, *, frames: int | None = None, stop_when_learned: bool = False,
+        progress=None) -> int:
+    """The frame loop; returns the number of frames run.
+
+    An idle panel waits for input instead of drawing, so it costs almost no processor.
+    """
+    n = 0
+    said = panel.session.lines_said
+    while not panel.quit and (frames is None or n < frames):
+        idle = not panel.busy() and not panel.needs_frame() and isinstance(clock, FrameClock)
+        if idle:
+            event = pygame.event.wait(250)
+            events = [event] + pygame.event.get() if event.type != pygame.NOEVENT else []
+            clock.reset()
+        else:
+            events = pygame.event.get()
+        for event in events:
+            panel.handle(event)
+        panel.update(clock.tick() if not idle else 0.0)
+        if panel.needs_frame():
+            panel.draw()
+            if pygame.display.get_surface() is panel.surface:
+                pygame.display.flip()
+        n += 1
+        if progress is not None and panel.session.lines_said > said:
+            new = panel.session.lines_said - said
+            for line in list(panel.session.log)[-new:]:
+                progress(line)
+            said = panel.session.lines_said
+        if stop_when_learned and panel.session.learned_at is not None:
+            break
+    return n

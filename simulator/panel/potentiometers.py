@@ -1,0 +1,106 @@
+"""The potentiometers: motor-driven dials that turn when the trainer corrects the machine.
+
+Displayed needles follow the machine's settings at a limited slew rate, as the Mark I's
+motors did, so a correction is seen as dials turning rather than jumping.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pygame
+
+from . import theme
+
+#: Full-scale travel of a needle, each side of centre (a real pot turns about 270 degrees).
+SWEEP = math.radians(135)
+#: Needle slew rate, in fractions of full scale per second.
+SLEW = 1.5
+
+
+def full_scale(weights: np.ndarray, limit: float | None) -> float:
+    """The settings a needle's full deflection stands for: a round number above the largest."""
+    top = float(np.abs(weights).max()) if weights.size else 0.0
+    for nice in (4, 8, 16, 32, 64, 128, 256, 512, 1024):
+        if top <= nice:
+            return float(min(nice, limit)) if limit else float(nice)
+    return float(limit) if limit else top
+
+
+class Needles:
+    """Displayed needle positions (fractions of full scale) chasing the true settings."""
+
+    def __init__(self):
+        self.shown: np.ndarray | None = None
+
+    def update(self, target: np.ndarray, dt: float) -> bool:
+        """Move toward ``target`` (same shape); return True while any needle moves."""
+        if self.shown is None or self.shown.shape != target.shape:
+            self.shown = target.astype(np.float64).copy()
+            return True
+        gap = target - self.shown
+        if not np.any(np.abs(gap) > 1e-4):
+            return False
+        self.shown += np.clip(gap, -SLEW * dt, SLEW * dt)
+        return True
+
+
+class DialStrip:
+    """The selected R-unit's potentiometers as a grid of small dials with needles."""
+
+    def __init__(self, cols: int = 32, rows: int = 16):
+        self.cols, self.rows = cols, rows
+        self._faces = None
+        self._faces_key = None
+
+    def _face_surface(self, size) -> pygame.Surface:
+        if self._faces_key != size:
+            surf = pygame.Surface(size, pygame.SRCALPHA)
+            cw, ch = size[0] / self.cols, size[1] / self.rows
+            r = max(2, int(min(cw, ch) * 0.44))
+            for i in range(self.cols * self.rows):
+                c = (int((i % self.cols + 0.5) * cw), int((i // self.cols + 0.5) * ch))
+                pygame.draw.circle(surf, theme.BEZEL_LIGHT, c, r)
+                pygame.draw.circle(surf, theme.PANEL, c, max(1, r - 1))
+            self._faces, self._faces_key = surf, size
+        return self._faces
+
+    def draw(self, target: pygame.Surface, rect: pygame.Rect, fractions: np.ndarray,
+             moving: np.ndarray | None = None) -> None:
+        """Draw needles at ``fractions`` (-1..1 of full scale), highlighting ``moving`` units."""
+        target.blit(self._face_surface(rect.size), rect.topleft)
+        cw, ch = rect.width / self.cols, rect.height / self.rows
+        r = max(2, min(cw, ch) * 0.40)
+        n = min(len(fractions), self.cols * self.rows)
+        idx = np.arange(n)
+        cx = rect.x + (idx % self.cols + 0.5) * cw
+        cy = rect.y + (idx // self.cols + 0.5) * ch
+        ang = np.clip(fractions[:n], -1, 1) * SWEEP   # 0 = straight up
+        ex, ey = cx + r * np.sin(ang), cy - r * np.cos(ang)
+        hot = np.zeros(n, bool) if moving is None else moving[:n]
+        width = max(1, int(r / 5))
+        for i in range(n):
+            colour = theme.LAMP_HOT if hot[i] else (theme.EXCITE if ang[i] > 0.01 else
+                                                     theme.INHIBIT if ang[i] < -0.01 else theme.DIM_TEXT)
+            pygame.draw.line(target, colour, (cx[i], cy[i]), (ex[i], ey[i]), width)
+
+
+class HeatMap:
+    """All potentiometers at once: one row per R-unit, amber positive, blue negative."""
+
+    def draw(self, target: pygame.Surface, rect: pygame.Rect, fractions: np.ndarray,
+             selected: int) -> None:
+        """``fractions`` (a_units, r_units) in -1..1; ``selected`` R-unit gets a frame."""
+        f = np.clip(fractions.T, -1, 1)[..., None]         # (r, a, 1)
+        zero = np.array(theme.PANEL, np.float32)
+        pos = np.array(theme.EXCITE, np.float32)
+        neg = np.array(theme.INHIBIT, np.float32)
+        rgb = np.where(f >= 0, zero + (pos - zero) * f, zero + (neg - zero) * -f)
+        small = pygame.Surface((rgb.shape[1], rgb.shape[0]))
+        pygame.surfarray.blit_array(small, rgb.astype(np.uint8).transpose(1, 0, 2))
+        target.blit(pygame.transform.scale(small, rect.size), rect.topleft)
+        rows = fractions.shape[1]
+        rh = rect.height / rows
+        sel = pygame.Rect(rect.x - 2, int(rect.y + selected * rh) - 1, rect.width + 4, int(rh) + 2)
+        pygame.draw.rect(target, theme.LAMP_HOT, sel, 1)

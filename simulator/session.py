@@ -1,0 +1,300 @@
+"""A training session at the machine: what the front panel and the kiosk show and drive.
+
+The session owns a :class:`~simulator.machine.MarkI`, the card in front of its eye, the
+trainer's script for the 1958 left/right demonstration, the counters and a teletype log. It
+imports no display code: the panel draws what it finds here and calls its actions.
+
+Where the retina's picture comes from is one seam, :meth:`Session.show`: a dealt card, the
+visitor's drawing, a picture file, and later the sensor rig's photocells all go through it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import experiments
+from .errors import Mark1Error, StateFileError
+from .machine import MarkI
+from .retina import light_levels
+
+log = logging.getLogger(__name__)
+
+#: Correct answers in a row after which the demonstration says the machine has learned.
+LEARNED_STREAK = 20
+#: Trials per bar of the learning curve.
+CURVE_BLOCK = 10
+#: Trials per second the speed control steps through.
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 10.0, 30.0, 100.0)
+HELD_OUT = 200
+
+
+@dataclass(frozen=True)
+class Correction:
+    """What the trainer did on the latest trial: which R-units and potentiometers moved."""
+
+    r_units: np.ndarray   # indices of the R-units corrected
+    a_units: np.ndarray   # A-units whose potentiometers turned
+    moved: int            # potentiometers that turned
+
+
+class Session:
+    """The machine, its trainer and what is in front of the eye.
+
+    Parameters
+    ----------
+    seed : int
+        Seeds the wiring and the cards dealt.
+    experiment : str
+        Which experiment's cards and settings to start with (see ``mark1 experiment --list``).
+    speed : float
+        Trials per second while running.
+    """
+
+    def __init__(self, *, seed: int = 1958, experiment: str = "left-right", speed: float = 2.0):
+        self.seed = seed
+        self.log: deque[str] = deque(maxlen=200)
+        self.lines_said = 0       # lines ever added to the log (it keeps only the latest)
+        self.speed = speed
+        self.message = ""
+        self.alert = ""
+        self.version = 0          # bumped whenever anything shown changes
+        self._start(experiments.get(experiment), seed)
+
+    # ------------------------------------------------------------------ set-up
+    def _start(self, exp: experiments.Experiment, wiring_seed: int, machine: MarkI | None = None):
+        self.experiment = exp
+        self.wiring_seed = wiring_seed
+        self.rng = np.random.default_rng([self.seed, wiring_seed])
+        probe = exp.deal(HELD_OUT, self.rng)
+        self.class_names = probe.class_names
+        self.held_out = probe
+        if machine is None:
+            k = len(self.class_names)
+            coding = "winner" if k <= 8 else "binary"  # one lamp per class where lamps suffice
+            machine = MarkI(seed=wiring_seed, **{"coding": coding, **exp.machine})
+            machine.set_classes(k, self.class_names)
+        self.machine = machine
+        self.running = False
+        self.demo = True          # the scripted demonstration runs until the machine learns
+        self.learned_at: int | None = None
+        self.streak = 0
+        self.curve: list[int] = []
+        self._block_errors = 0
+        self._clock = 0.0
+        self._pending = False     # answered, correction not applied yet
+        self.correction: Correction | None = None
+        self.answer: int | None = None
+        self.card_label: int | None = None
+        self.card_origin = "blank"
+        self.show(np.zeros((self.machine.retina_size,) * 2, np.float32), origin="blank")
+        self.say(f"{exp.title}: {self.machine.a_units} A-units wired at random "
+                 f"(plugboard seed {wiring_seed})")
+
+    # ------------------------------------------------------------------ the seam
+    def show(self, light, *, label: int | None = None, origin: str = "card") -> None:
+        """Put a picture in front of the eye and let the machine answer it.
+
+        Parameters
+        ----------
+        light : array_like, shape (size, size)
+            Light levels in [0, 1] (1 = the figure).
+        label : int, optional
+            The card's true class, when known.
+        origin : str
+            Where the picture came from ("card", "drawing", "picture", "rig", ...).
+        """
+        card = np.asarray(light, dtype=np.float32)
+        self.card = card
+        self.card_label = label
+        self.card_origin = origin
+        self._pending = False
+        self._look()
+
+    def _look(self) -> None:
+        m = self.machine
+        self.s_activity = m.sense(self.card[None])[0] > 0
+        self.a_activity = m.associate(self.card[None])[0]
+        self.scores = m.scores(self.card[None])[0]
+        self.r_lamps = self.scores > 0
+        self.answer = int(m.predict(self.card[None])[0])
+        self.version += 1
+
+    def name(self, label: int | None) -> str:
+        """A class label's name ('?' for none)."""
+        return self.class_names[label] if label is not None and 0 <= label < len(self.class_names) else "?"
+
+    def say(self, line: str) -> None:
+        """Add a line to the teletype log."""
+        self.log.append(line)
+        self.lines_said += 1
+        self.version += 1
+        log.info(line)
+
+    # ------------------------------------------------------------------ the trainer
+    def deal(self) -> None:
+        """Put the next card of the current experiment in front of the eye."""
+        deck = self.experiment.deal(1, self.rng)
+        self.show(deck.cards[0], label=int(deck.labels[0]), origin="card")
+        self._pending = True
+
+    def teach(self, label: int) -> Correction:
+        """The trainer's button: force the machine toward ``label`` on the card shown."""
+        if not 0 <= label < len(self.class_names):
+            raise Mark1Error(f"no class {label}; this experiment has {len(self.class_names)}")
+        before = self.machine.weights.copy()
+        said = self.answer
+        trace = self.machine.train(self.card[None], np.array([label]))
+        changed = before != self.machine.weights
+        self.correction = Correction(np.flatnonzero(changed.any(axis=0)),
+                                     np.flatnonzero(changed.any(axis=1)), int(trace.moved[0]))
+        wrong = bool(trace.wrong[0])
+        n = self.machine.presentations_
+        card = self.name(label)
+        if wrong:
+            self.say(f"trial {n}: card {card}, machine said {self.name(said)}, "
+                     f"corrected {trace.moved[0]} potentiometers")
+        else:
+            self.say(f"trial {n}: card {card}, machine said {self.name(said)}, right")
+        self._count(wrong)
+        self._pending = False
+        self._look()
+        return self.correction
+
+    def _count(self, wrong: bool) -> None:
+        self.streak = 0 if wrong else self.streak + 1
+        self._block_errors += wrong
+        if self.machine.presentations_ % CURVE_BLOCK == 0:
+            self.curve.append(self._block_errors)
+            self._block_errors = 0
+        if self.demo and self.learned_at is None and self.streak >= LEARNED_STREAK:
+            self.learned_at = self.machine.presentations_
+            acc = self.machine.score(self.held_out.cards, self.held_out.labels)
+            self.message = (f"Learned! No mistake in {LEARNED_STREAK} trials "
+                            f"(trial {self.learned_at}). Right on {acc:.0%} of "
+                            f"{len(self.held_out)} new cards. Your turn: draw, or pick a card.")
+            self.say(self.message)
+            self.running = False
+            self.demo = False
+
+    def step(self) -> None:
+        """One whole trial: deal a card, the machine answers, the trainer corrects."""
+        self.deal()
+        self.teach(self.card_label)
+
+    def update(self, dt: float) -> None:
+        """Advance the running demonstration by ``dt`` seconds.
+
+        Each trial takes 1/speed seconds: the card and the machine's answer show for the
+        first half, the trainer's correction lands at the half, so a visitor sees a wrong
+        answer before it is put right.
+        """
+        if not self.running:
+            return
+        period = 1.0 / self.speed
+        self._clock += dt
+        for _ in range(1000):  # bounded: a long stall must not freeze the frame
+            if not self._pending:
+                if self._clock < period / 2 or not self.running:
+                    break
+                self._clock -= period / 2
+                self.deal()
+            else:
+                if self._clock < period / 2:
+                    break
+                self._clock -= period / 2
+                self.teach(self.card_label)
+        else:
+            self._clock = 0.0
+
+    # ------------------------------------------------------------------ controls
+    def toggle_run(self) -> None:
+        self.running = not self.running
+        self._clock = 0.0
+        self.version += 1
+
+    def faster(self, steps: int = 1) -> None:
+        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
+        self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + steps))]
+        self.version += 1
+
+    def paint(self, row: int, col: int, value: float) -> None:
+        """The visitor's finger on the retina: light (1) or darken (0) one cell."""
+        size = self.machine.retina_size
+        if 0 <= row < size and 0 <= col < size and self.card[row, col] != value:
+            card = self.card.copy()
+            card[row, col] = value
+            self.show(card, origin="drawing")
+            self.demo = False
+
+    def clear(self) -> None:
+        self.show(np.zeros_like(self.card), origin="drawing")
+
+    def load_picture(self, path) -> bool:
+        """Show a picture file; on failure keep the card and set :attr:`alert`."""
+        try:
+            self.show(light_levels(path, size=self.machine.retina_size), origin="picture")
+        except Mark1Error as exc:
+            self.alert = str(exc)
+            self.say(f"cannot show {Path(path).name}: {exc}")
+            return False
+        self.say(f"showing the picture {Path(path).name}")
+        return True
+
+    def reset_weights(self) -> None:
+        """Centre every potentiometer: the machine forgets, the wiring stays."""
+        self.machine.reset_weights()
+        self._restart_script("potentiometers centred: the machine has forgotten everything")
+
+    def rewire(self, seed: int | None = None) -> None:
+        """A new plugboard (next seed unless given): a different random machine."""
+        self._start(self.experiment, self.wiring_seed + 1 if seed is None else seed)
+        self.say(f"plugboard rewired with seed {self.wiring_seed}")
+
+    def select(self, name: str) -> None:
+        """Switch to another experiment's cards (a fresh machine for it)."""
+        self._start(experiments.get(name), self.wiring_seed)
+
+    def _restart_script(self, why: str) -> None:
+        self.demo, self.learned_at, self.streak, self.curve = True, None, 0, []
+        self._block_errors = 0
+        self.message = ""
+        self.say(why)
+        self._look()
+
+    def save(self, path) -> None:
+        """Write the machine to a state file (atomically); errors land in :attr:`alert`."""
+        try:
+            self.machine.save(path)
+        except Mark1Error as exc:
+            self.alert = str(exc)
+            return
+        self.say(f"state saved to {path}")
+
+    def load(self, path) -> bool:
+        """Read a machine from a state file; a bad file leaves everything as it was."""
+        try:
+            m = MarkI.load(path)
+            if m.n_classes_ is None:
+                raise StateFileError(f"{path}: the machine in it was never trained on classes")
+            if m.n_classes_ != len(self.class_names):
+                exp = next((e for e in experiments.EXPERIMENTS.values()
+                            if len(e.deal(1, np.random.default_rng(0)).class_names) == m.n_classes_),
+                           None)
+                if exp is None:
+                    raise StateFileError(f"{path}: a machine for {m.n_classes_} classes; no "
+                                         "experiment here has that many")
+                self._start(exp, m.wiring_seed or 0, machine=m)
+            else:
+                self._start(self.experiment, m.wiring_seed or 0, machine=m)
+        except Mark1Error as exc:
+            self.alert = str(exc)
+            self.say(f"not loaded: {exc}")
+            return False
+        self.demo = False
+        self.say(f"state loaded from {path} ({m.presentations_} trials so far)")
+        return True
