@@ -83,6 +83,7 @@ class Session:
         self.demo = True          # the scripted demonstration runs until the machine learns
         self.learned_at: int | None = None
         self.streak = 0
+        self.mistakes = 0         # trials whose answer was wrong
         self.curve: list[int] = []
         self._block_errors = 0
         self._clock = 0.0
@@ -122,11 +123,15 @@ class Session:
         self.scores = m.scores(self.card[None])[0]
         self.r_lamps = self.scores > 0
         self.answer = int(m.predict(self.card[None])[0])
+        if m.coding == "winner" and not self.r_lamps[:len(self.class_names)].any():
+            self.answer = -1  # no answer lamp lit: the machine says nothing
         self.version += 1
 
     def name(self, label: int | None) -> str:
-        """A class label's name ('?' for none)."""
-        return self.class_names[label] if label is not None and 0 <= label < len(self.class_names) else "?"
+        """A class label's name ('nothing' for no answer)."""
+        if label is not None and 0 <= label < len(self.class_names):
+            return self.class_names[label]
+        return "nothing"
 
     def say(self, line: str) -> None:
         """Add a line to the teletype log."""
@@ -152,20 +157,24 @@ class Session:
         changed = before != self.machine.weights
         self.correction = Correction(np.flatnonzero(changed.any(axis=0)),
                                      np.flatnonzero(changed.any(axis=1)), int(trace.moved[0]))
-        wrong = bool(trace.wrong[0])
+        # A visitor judges the answer read off the lamps; the trainer also trims R-units
+        # that were right in the answer but unsure (a second lamp lit, say).
+        wrong = said != label
         n = self.machine.presentations_
-        card = self.name(label)
+        head = f"trial {n}: card {self.name(label)}, machine said {self.name(said)}"
         if wrong:
-            self.say(f"trial {n}: card {card}, machine said {self.name(said)}, "
-                     f"corrected {trace.moved[0]} potentiometers")
+            self.say(f"{head}, corrected {trace.moved[0]} potentiometers")
+        elif trace.moved[0]:
+            self.say(f"{head}, right ({trace.moved[0]} potentiometers trimmed)")
         else:
-            self.say(f"trial {n}: card {card}, machine said {self.name(said)}, right")
+            self.say(f"{head}, right")
         self._count(wrong)
         self._pending = False
         self._look()
         return self.correction
 
     def _count(self, wrong: bool) -> None:
+        self.mistakes += wrong
         self.streak = 0 if wrong else self.streak + 1
         self._block_errors += wrong
         if self.machine.presentations_ % CURVE_BLOCK == 0:
@@ -261,6 +270,7 @@ class Session:
 
     def _restart_script(self, why: str) -> None:
         self.demo, self.learned_at, self.streak, self.curve = True, None, 0, []
+        self.mistakes = 0
         self._block_errors = 0
         self.message = ""
         self.say(why)

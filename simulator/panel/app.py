@@ -111,22 +111,34 @@ class Panel:
             self._key(event)
         elif event.type == pygame.DROPFILE:
             s.load_picture(event.file)
+        elif getattr(event, "touch", False):
+            pass  # SDL's mouse copy of a touch: the FINGER events below handle it
         elif event.type == pygame.MOUSEBUTTONDOWN and event.button in (1, 3):
-            if self.show_help:
-                self.show_help = False
-            elif self._on_retina(event.pos, 0.0 if event.button == 3 else None):
-                pass
-            else:
-                self._click(event.pos)
+            self._press(event.pos, erase=event.button == 3)
         elif event.type == pygame.MOUSEBUTTONUP:
             self.stroke = None
         elif event.type == pygame.MOUSEMOTION:
             if self.stroke is not None:
                 self._on_retina(event.pos, self.stroke)
             self._hover(event.pos)
+        elif event.type in (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.FINGERUP):
+            w, h = self.surface.get_size()
+            pos = (event.x * w, event.y * h)   # touch positions come as fractions
+            if event.type == pygame.FINGERDOWN:
+                self._press(pos, erase=False)
+            elif event.type == pygame.FINGERMOTION and self.stroke is not None:
+                self._on_retina(pos, self.stroke)
+            else:
+                self.stroke = None
         elif event.type in (pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED, pygame.VIDEORESIZE):
             self.resize(pygame.display.get_surface() or self.surface)
         self._drawn_key = None if event.type != pygame.MOUSEMOTION else self._drawn_key
+
+    def _press(self, pos, *, erase: bool) -> None:
+        if self.show_help:
+            self.show_help = False
+        elif not self._on_retina(pos, 0.0 if erase else None):
+            self._click(pos)
 
     def _key(self, event) -> None:
         s, k = self.session, event.key
@@ -354,7 +366,7 @@ class Panel:
             (L.retina, "SENSORY UNITS: 400 PHOTOCELLS"),
             (L.a_lamps, f"ASSOCIATION UNITS: {self.session.machine.a_units}"),
             (L.teletype, "TELETYPE"),
-            (L.curve, f"ERRORS PER {CURVE_BLOCK} TRIALS"),
+            (L.curve, f"MISTAKES PER {CURVE_BLOCK} TRIALS"),
             (L.r_lamps, "RESPONSE UNITS"),
             (L.heatmap, "ALL POTENTIOMETERS (A x R)"),
         ]
@@ -373,7 +385,7 @@ class Panel:
         readouts.label(self.surface, "MARK I PERCEPTRON", (px(30), px(14)), px(40), theme.LAMP_ON)
         m = s.machine
         state = "RUNNING" if s.running else "PAUSED"
-        text = (f"{s.experiment.name.upper()}   TRIALS {m.presentations_}   ERRORS {m.errors_}   "
+        text = (f"{s.experiment.name.upper()}   TRIALS {m.presentations_}   MISTAKES {s.mistakes}   "
                 f"STREAK {s.streak}   {s.speed:g} TRIALS/S   {state}")
         readouts.label(self.surface, text, (px(560), px(24)), px(24), theme.ENGRAVING)
 
@@ -417,7 +429,7 @@ class Panel:
                 pygame.draw.circle(self.surface, theme.LAMP_HOT, (int(cx), int(cy)), d // 2 + px(6), max(1, px(2)))
             readouts.label(self.surface, readouts.fit(names[i], px(15), int(cw) - 2),
                            (cx, rect.bottom - px(6)), px(15), theme.ENGRAVING, anchor="midbottom")
-        said = s.name(s.answer) if s.answer is not None and s.answer >= 0 else "?"
+        said = s.name(s.answer)
         colour = theme.ENGRAVING
         if s.card_label is not None and s.answer is not None:
             colour = theme.RIGHT if s.answer == s.card_label else theme.WRONG
