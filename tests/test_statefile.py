@@ -102,3 +102,10 @@ def test_other_version_is_refused(tmp_path):
     np.savez(path, header=header)
     os.replace(str(path) + ".npz" if not path.exists() else path, path)
     _check_refused(path, "version 99")
+
+
+def test_written_files_get_the_usual_mode_not_a_private_one(trained):
+    _, path, _, _ = trained
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
