@@ -213,8 +213,8 @@ def cmd_demo(args) -> int:
     size = args.size or ((1920, 1080) if headless else (1600, 900))
     screen = open_window(size, headless=headless, fullscreen=args.fullscreen)
     sound = SoundBoard(enabled=not args.quiet)
-    if not headless:
-        sound.start()
+    if not headless and not sound.start() and sound.reason and not args.quiet:
+        session.say(f"({sound.reason})")
     panel = Panel(session, screen, sound=sound, state_path=state)
     for picture in args.picture or []:
         session.load_picture(picture)
