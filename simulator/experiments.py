@@ -61,37 +61,69 @@ class Experiment:
     machine: dict = field(default_factory=dict)
 
 
-def _shapes(*names, style="outline", rotate=True):
-    return lambda n, rng: shape_cards(n, rng=rng, shapes=names, style=style, rotate=rotate)
+def _shapes(*names, style="outline", rotate=True, shift=True, size=None):
+    return lambda n, rng: shape_cards(n, rng=rng, shapes=names, style=style, rotate=rotate,
+                                      shift=shift, size=size)
 
 
-def _letters(letters, typefaces=("sans",)):
-    return lambda n, rng: letter_cards(n, rng=rng, letters=letters, typefaces=typefaces)
+def _letters(letters, typefaces=("sans",), shift=True, size=None, noise=0.0):
+    return lambda n, rng: letter_cards(n, rng=rng, letters=letters, typefaces=typefaces,
+                                       shift=shift, size=size, noise=noise)
 
+
+# Settings and their reasons are measured in docs/FIDELITY.md (benchmarks/fidelity.py); they
+# were chosen on seeds 1000-1009 and are reported on seeds 0-19. Where the record is silent on
+# how the cards looked, the deck below is a documented choice, not a claim.
+
+#: Rosenblatt's letters were most likely shown in one place at one size: a fixed height and a
+#: little ink noise (as a printed card differs from the next) keep every card distinct, so the
+#: held-out cards are new cards, not copies of the training ones.
+LETTER_CARDS = dict(shift=False, size=15.0, noise=0.05)
+#: Noisy photocells make each presentation of the same card differ, as on the hardware; the
+#: trainer then corrects on slightly different views, which widens the margin (letters: 97.7%
+#: without it, ~100% with it, on the tuning seeds).
+LETTER_MACHINE = dict(photocell_noise=0.05)
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
+    # The defaults (5 excitatory + 5 inhibitory, threshold 2, P_a ~ 0.04) already learn it in
+    # ~25 trials; a lower threshold learns faster but lights a quarter of the A-units.
     Experiment("left-right", "1958 demo: cards marked on the left or on the right",
                lambda n, rng: left_right_cards(n, rng=rng),
                "learned after about 50 trials (IBM 704, 7 July 1958)", trials=200),
+    # Solid figures: the record does not say outline or solid, and an outline square and
+    # circle share most of their lit cells (97-99% at best). Fewer inhibitory inputs and a
+    # threshold of 3 keep P_a modest (~0.18) while each A-unit sees a larger piece of figure.
     Experiment("square-circle", "squares vs circles, varied position and rotation",
-               _shapes("square", "circle"),
+               _shapes("square", "circle", style="solid"),
                "99.8% after 10,000 cards, 500 A-units", trials=10_000,
-               machine={"a_units": 500}),
-    Experiment("square-diamond", "squares vs diamonds (a square turned 45 degrees)",
-               _shapes("square", "diamond"),
+               machine={"a_units": 500, "excitatory": 6, "inhibitory": 2, "a_threshold": 3}),
+    # 100% from 60 cards implies the figures were shown in one place: with position varied,
+    # 1,000 A-units and 60 cards reach only ~94% (outline) / ~97% (solid). Centred, they still
+    # wobble +-10 degrees, so no two cards are alike.
+    Experiment("square-diamond", "squares vs diamonds (a square turned 45 degrees), centred",
+               _shapes("square", "diamond", shift=False),
                "100% after 60 training cards, 1,000 A-units", trials=600, train_cards=60,
                machine={"a_units": 1000}),
+    # Kept jittered (+-2 cells, 14-17 cells high): a published figure well short of 100%
+    # suggests varied cards, and the defaults clear >80% with room (~95%).
     Experiment("e-f", "the letters E vs F", _letters("EF"),
                ">80% after 60 training cards, 1,000 A-units", trials=600, train_cards=60,
                machine={"a_units": 1000}),
     Experiment("x-e", "the letters X vs E", _letters("XE"),
                "(no published figure; a pair far apart, for contrast with E vs F)",
                trials=600, train_cards=60, machine={"a_units": 1000}),
-    Experiment("letters", "the 26 capital letters, one typeface", _letters(LETTERS),
+    # 26 classes on 5 R-units by binary coding (8 lamps cannot take 26 winner-take-all units).
+    Experiment("letters", "the 26 capital letters, one typeface, shown in one place",
+               _letters(LETTERS, **LETTER_CARDS),
                "identified without error, 512 A-units", trials=26 * 200, train_cards=26 * 20,
-               test_cards=26 * 20),
-    Experiment("letters-2", "26 letters, a second typeface added", _letters(LETTERS, ("sans", "serif")),
-               "about 85%, 512 A-units", trials=52 * 200, train_cards=52 * 20, test_cards=52 * 20),
+               test_cards=26 * 20, machine=LETTER_MACHINE),
+    # Same cards and machine as "letters", only the second typeface added, as the record says.
+    Experiment("letters-2", "26 letters, a second typeface added",
+               _letters(LETTERS, ("sans", "serif"), **LETTER_CARDS),
+               "about 85%, 512 A-units", trials=52 * 200, train_cards=52 * 20, test_cards=52 * 20,
+               machine=LETTER_MACHINE),
+    # Never 100% whatever the settings while an A-unit has fewer than 16 connections
+    # (Minsky & Papert: parity of 16 blocks needs A-units of order 16).
     Experiment("xor", "XOR over 16 retina blocks (parity, Minsky & Papert 1969)",
                lambda n, rng: parity_cards(n, rng=rng, blocks=4),
                "never 100% on one trainable layer", trials=10_000),
@@ -135,6 +167,8 @@ class Result:
     published: str
     class_names: tuple
     settings: dict
+    mean_active: float = float("nan")
+
 
     def as_dict(self) -> dict:
         return {
@@ -144,6 +178,7 @@ class Result:
             "best_test_accuracy": self.best_test_accuracy, "curve": self.curve,
             "errors_per_block": self.errors, "published": self.published,
             "classes": list(self.class_names), "settings": self.settings,
+            "mean_active": self.mean_active,
         }
 
 
@@ -254,7 +289,10 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
             to_criterion = done
     train_set = pool if pool is not None else recent
     train_acc = m.score(train_set.cards, train_set.labels)
+    # Rosenblatt's P_a: the fraction of A-units a card lights (measured last: with noisy
+    # photocells it draws from the generator, and must not change the figures above)
+    mean_active = float(m.associate(test.cards).mean())
     params = {k: v for k, v in m.get_params().items() if k not in ("seed", "wiring_seed")}
     return Result(exp.name, seed, m.a_units, trials, to_criterion, round(train_acc, 6),
                   round(curve[-1][1], 6), round(best, 6), curve, errors, exp.published,
-                  test.class_names, params)
+                  test.class_names, params, round(mean_active, 6))

@@ -1,0 +1,289 @@
+"""How close the simulator comes to the published Mark I results (docs/FIDELITY.md).
+
+Runs every experiment of :mod:`simulator.experiments` that has a published figure over
+seeds 0..N-1 and writes the fidelity table as Markdown: each published figure of
+/work/shared/REFERENCE.md beside our median and spread over seeds, whether it is met, and
+the command that reproduces one run. Also measures P_a, Rosenblatt's fraction of A-units a
+card activates, for each experiment's settings.
+
+The settings were chosen on seeds 1000-1009; the table is reported on seeds 0..N-1, which
+were not used for tuning.
+
+Run with ``python benchmarks/fidelity.py [--seeds N | --quick] [--out docs/FIDELITY.md]``.
+Progress goes to stderr; without ``--out`` the Markdown goes to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simulator import experiments as E  # noqa: E402
+from simulator.machine import MarkI  # noqa: E402
+
+#: Cards dealt to measure P_a per seed.
+
+
+@dataclass
+class Target:
+    """One published figure and how ours is judged against it."""
+
+    experiment: str
+    task: str
+    published: str
+    #: judge(runs) -> (met, ours): "yes"/"partly"/"no" and the text of our figure.
+    judge: Callable[[list], tuple[str, str]]
+
+
+def _spread(values, fmt) -> str:
+    v = sorted(values)
+    q1, q3 = np.percentile(v, [25, 75])
+    return (f"{fmt(statistics.median(v))} (IQR {fmt(q1)}-{fmt(q3)}, "
+            f"min-max {fmt(v[0])}-{fmt(v[-1])})")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _acc(runs) -> list[float]:
+    return [r.test_accuracy for r in runs]
+
+
+def _judge_left_right(runs):
+    ttc = [r.trials_to_criterion if r.trials_to_criterion is not None else float("inf")
+           for r in runs]
+    med = statistics.median(ttc)
+    hit = sum(t <= 50 for t in ttc)
+    shown = [t if t != float("inf") else 10 ** 9 for t in ttc]
+    text = (f"trials to 95% on held-out cards: {_spread(shown, lambda x: f'{x:.0f}')}; "
+            f"{hit}/{len(runs)} seeds within 50; final test accuracy "
+            f"{_spread(_acc(runs), _pct)}")
+    met = "yes" if med <= 50 else ("partly" if hit else "no")
+    return met, text
+
+
+def _at_least(level, partly_below=0.01):
+    def judge(runs):
+        acc = _acc(runs)
+        med = statistics.median(acc)
+        met = ("yes" if med >= level else "partly" if med >= level - partly_below else "no")
+        return met, f"test accuracy {_spread(acc, _pct)}"
+    return judge
+
+
+def _about(level, tol=0.05):
+    def judge(runs):
+        acc = _acc(runs)
+        med = statistics.median(acc)
+        if abs(med - level) <= tol:
+            met = "yes"
+        elif med > level:
+            met = "partly (ours higher)"
+        else:
+            met = "no"
+        return met, f"test accuracy {_spread(acc, _pct)}"
+    return judge
+
+
+def _never_perfect(runs):
+    acc = _acc(runs)
+    best = [r.best_test_accuracy for r in runs]
+    met = "yes" if max(best) < 1.0 else "no"
+    return met, (f"test accuracy {_spread(acc, _pct)}; best at any checkpoint "
+                 f"{_pct(max(best))}")
+
+
+TARGETS = [
+    Target("left-right", "cards marked left vs right (1958, IBM 704)",
+           "learned \"after 50 trials\"", _judge_left_right),
+    Target("square-circle", "square vs circle, varied position and rotation (1958, fig. 11)",
+           ">95%", _at_least(0.95)),
+    Target("square-circle", "square vs circle", "99.8%", _at_least(0.998, 0.005)),
+    Target("square-diamond", "square vs diamond", "100%", _at_least(1.0, 0.005)),
+    Target("e-f", "E vs F", ">80%", _at_least(0.80, 0.05)),
+    Target("letters", "26 letters, one typeface", "identified without error",
+           _at_least(1.0, 0.01)),
+    Target("letters-2", "26 letters, a second typeface added", "about 85%", _about(0.85)),
+    Target("xor", "XOR / parity of 16 retina blocks (Minsky & Papert 1969)", "never 100%",
+           _never_perfect),
+]
+
+
+def cards_text(exp) -> str:
+    if exp.train_cards is None:
+        return f"stream of fresh cards, {exp.trials:,} presentations"
+    return f"{exp.train_cards:,} cards, {exp.trials:,} presentations"
+
+
+def settings_text(exp) -> str:
+    defaults = MarkI().get_params()
+    m = {**{k: defaults[k] for k in ("a_units", "excitatory", "inhibitory", "a_threshold",
+                                       "s_threshold", "photocell_noise", "rule", "coding",
+                                       "weight_limit")}, **exp.machine}
+    return ", ".join(f"{k}={v}" for k, v in m.items())
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=20, help="seeds 0..N-1 (default 20)")
+    ap.add_argument("--quick", action="store_true", help="3 seeds")
+    ap.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")
+    args = ap.parse_args(argv)
+    n_seeds = 3 if args.quick else args.seeds
+    if n_seeds < 1:
+        ap.error("--seeds must be at least 1")
+    seeds = list(range(n_seeds))
+
+    names = list(dict.fromkeys(t.experiment for t in TARGETS))
+    runs, pas, secs = {}, {}, {}
+    t_all = time.time()
+    for name in names:
+        t0 = time.time()
+        runs[name], pas[name] = [], []
+        for s in seeds:
+            runs[name].append(E.run(name, seed=s))
+            r = runs[name][-1]
+            pas[name].append(r.mean_active)
+            print(f"[{time.time() - t_all:6.0f}s] {name} seed {s}: test "
+                  f"{r.test_accuracy:.3f}, to 95% {r.trials_to_criterion}", file=sys.stderr,
+                  flush=True)
+        secs[name] = time.time() - t0
+
+    out = []
+    w = out.append
+    w("# Fidelity: the simulator against the published Mark I results\n")
+    w(f"Generated by `python benchmarks/fidelity.py --seeds {n_seeds}` "
+      f"({time.time() - t_all:.0f} s). Figures are over seeds 0-{n_seeds - 1}: median, "
+      "inter-quartile range and min-max over seeds, each seed a fresh random plugboard, fresh "
+      "cards and a fresh held-out test deck (no test card equals a training card). "
+      "Targets are from REFERENCE.md (\"Published results usable as targets\").\n")
+    w("**Tuning used other seeds.** Every setting below was chosen on seeds 1000-1009 and never "
+      "on these seeds' test cards; the table reports seeds 0 onwards, unused in tuning.\n")
+    w("| task | A-units | training cards / presentations | published | ours | met? | one run |")
+    w("|---|---|---|---|---|---|---|")
+    for t in TARGETS:
+        exp = E.get(t.experiment)
+        met, ours = t.judge(runs[t.experiment])
+        a = runs[t.experiment][0].a_units
+        a_text = f"{a} (record: ?)" if t.experiment == "left-right" else str(a)
+        w(f"| {t.task} | {a_text} | {cards_text(exp)} | {t.published} | {ours} | {met} | "
+          f"`mark1 experiment {t.experiment} --seed 0` |")
+    w("")
+    w("\"met?\": *yes* when the median over seeds meets the published figure; *partly* when it "
+      "is within a point (half a point for 99.8% and 100%, 5 points for E vs F) or, for "
+      "\"about 85%\", above it; for left-right *yes* when the median trials to 95% on held-out "
+      "cards is at most 50; for XOR *yes* when no seed ever reaches 100% at any checkpoint.\n")
+
+    w("## Settings and P_a\n")
+    w("P_a is Rosenblatt's fraction of A-units a card activates (measured as "
+      f"`m.associate(cards).mean()` on each seed's held-out test cards, with that seed's "
+      "wiring; the `mean_active` field of `mark1 experiment --json`). His analysis says a small P_a helps: each correction then moves few "
+      "potentiometers, so learning one card disturbs others little.\n")
+    w("| experiment | settings (MarkI) | P_a median (min-max) | run time per seed |")
+    w("|---|---|---|---|")
+    for name in names:
+        exp = E.get(name)
+        p = pas[name]
+        w(f"| {name} | {settings_text(exp)} | {statistics.median(p):.3f} "
+          f"({min(p):.3f}-{max(p):.3f}) | {secs[name] / n_seeds:.1f} s |")
+    w("")
+    w(NOTES)
+    text = "\n".join(out) + "\n"
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+NOTES = """\
+## Why these settings (each a documented choice where the record is silent)
+
+What the record fixes and we keep everywhere: a 20 x 20 retina of binary photocells; a
+uniformly random plugboard, fixed per experiment (per seed); binary A-units firing when lit
+excitatory minus lit inhibitory inputs reach the threshold; error correction (alpha rule,
+fixed increment, only on error) on the A->R potentiometers; 8 R-units. The published
+A-unit counts (500, 1,000, 512) are used as published.
+
+- **Defaults: 5 excitatory + 5 inhibitory connections, A-unit threshold 2, photocell
+  threshold 0.5, alpha rule, binary coding.** "Several excitatory and several inhibitory"
+  (Rosenblatt 1958); the fan-in is unconfirmed. These give P_a of 0.04-0.17 depending on how
+  much of the retina a card lights, and meet left-right, square-diamond, E vs F and the
+  letters without change. A threshold of 1 learns left/right faster (median ~19 trials on the
+  tuning seeds) but lights a quarter of the A-units; 3 lights so few (P_a ~0.004) that
+  left/right is never learned to 95%.
+- **left-right**: defaults. The card resolution is not documented: the 20 x 20 retina is a
+  choice; the mark is a solid rectangle or blob of random size and place in its half.
+  512 A-units is our choice (the record gives no count for the IBM 704 run).
+- **square-circle**: *solid* figures (the record does not say outline or solid) and 6
+  excitatory + 2 inhibitory, threshold 3 (P_a ~0.18). On the tuning seeds the defaults with
+  outlines reach ~97.5% and with solid figures ~98.3%; outline squares and circles of the
+  same size share most of their lit cells, and units with more excitatory than inhibitory
+  inputs see a larger piece of the figure. Size fixed at 12 cells (the record varies only
+  position and rotation); 10,000 fresh cards, each shown once, as published; the test deck is
+  1,000 cards.
+- **square-diamond**: figures *centred* (size 12, outline, wobbling +-10 degrees so that no
+  two cards are alike). With position varied as well, 1,000 A-units and 60 training cards
+  reach only ~94% (outline) or ~97% (solid) on the tuning seeds, so the published 100%
+  implies the figures were shown in one place. Centred, the task is easy: it is learned in a
+  handful of trials.
+- **E vs F**: the letter cards keep their default jitter (+-2 cells, 14-17 cells high): a
+  published figure well short of 100% suggests varied cards; the defaults clear >80% with room.
+- **letters / letters-2**: letters shown *in one place at one size* (15 cells high, no shift)
+  with a little ink noise on each card (s.d. 0.05), and *photocell noise* (s.d. 0.05) on each
+  presentation, so each showing of a card differs and the held-out cards are genuinely new.
+  With the default +-2-cell jitter and 14-17 cell heights, 512 A-units reach only ~45%. The
+  26 classes are binary-coded on 5 of the 8 R-units (winner-take-all would need 26). Both
+  letters experiments use the same cards and machine; only the second typeface (DejaVu Serif
+  Bold beside DejaVu Sans Bold) is added, as the record says.
+- **xor**: defaults; nothing to tune (see below).
+
+## What could not be met, and why
+
+- **Letters, a second typeface: "about 85%".** Ours is far higher (~99%). With the cards
+  drawn alike for both typefaces, two clean bold typefaces are barely harder than one for
+  512 A-units. Rosenblatt's 85% may reflect typefaces far apart, fewer training cards, or
+  training on one typeface and testing on both; the record does not say, so we did not lower
+  our figure by inventing such a condition. With the jittered cards (the old default) both
+  letters experiments fall to ~40-48%.
+- **Letters, one typeface: "identified without error"** is met only in part: the median is
+  99.8% (about one held-out card in 520 wrong; at least a quarter of the seeds make no error). The
+  errors come from the noise that keeps held-out cards distinct from training cards: a
+  letter misread is one whose 5-bit binary code has one R-unit near zero. Rosenblatt's
+  "without error" may well have been measured on the training letters themselves,
+  which ours also gets right all but a fraction of a percent of the time.
+- **Square vs circle 99.8%** is met on the median but not on every seed: the stream of fresh
+  cards is learned by error correction with a fixed increment, so the last few corrections
+  before the end of the run move the boundary and single seeds end a point or two lower.
+- **XOR / parity: never 100%, and guaranteed.** The parity cards light whole blocks of a 4 x 4
+  division of the retina, so each A-unit computes a function of the at most 10 blocks its 10
+  photocells fall in (5 + 5 connections). Minsky & Papert's order argument: parity of 16
+  blocks has order 16, so no weighting of A-units each depending on fewer than 16 blocks
+  computes it. Stronger still, with fair random blocks any such A-unit is uncorrelated with
+  the parity, so the machine stays at chance (~50%), whatever the threshold, rule or number
+  of trials. Only A-units of at least 16 connections, one in each block, could help.
+
+## Recommended global defaults
+
+The MarkI defaults (5 + 5 connections, threshold 2, photocell threshold 0.5, alpha,
+binary coding) can stay: only square-circle needs other machine settings, and the letters
+need photocell noise 0.05 (a default of 0.05 would be a reasonable, faithful choice: real
+photocells were noisy; it leaves the other experiments essentially unchanged on the tuning
+seeds, but was not swept for them).
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
