@@ -4,7 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench venv clean
+# Debian packages the tests need (Xvfb: a real X server for the window tests). The one list;
+# tests/conftest.py's require_program() names the package a missing program comes from.
+SYSTEM_PACKAGES := xvfb
+
+.PHONY: demo test bench venv clean system-packages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -15,10 +19,29 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Installs what is missing when run as root (apt-get update only then); otherwise prints the
+# command to run and goes on: the tests that need a package then skip, loudly (fail under CI).
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "*** missing system packages:$$missing (no apt-get here: install them by hand; their tests will skip)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing system packages:$$missing"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing; } || \
+		echo "*** could not install$$missing; the tests that need them will skip (fail under CI)"; \
+	else \
+		echo "*** missing system packages:$$missing; the tests that need them will skip. Run:"; \
+		echo "    sudo apt-get install -y$$missing"; \
+	fi
+
 demo: $(STAMP)
 	$(VENV)/bin/mark1 demo
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(PY) -m pytest
 
 bench: $(STAMP)

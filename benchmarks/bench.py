@@ -13,6 +13,12 @@ potentiometer end stops off (``weight_limit=None``) so that its weights can be c
 the baselines'. Cards are outlined squares and circles (:func:`simulator.cards.shape_cards`).
 R-unit targets, (n, 8) in {-1, +1}: unit 0 says "circle" (the deck's label), units 1-7 get
 independent random bits, fixed per card by a seeded generator, so all 8 R-units learn and err.
+
+The front panel (``panel:`` rows, JSON key ``panel``) is measured in a child process under
+SDL's dummy video driver against fixed limits: a full frame while training at 30 trials/s
+(median <= 4 ms at 1920 x 1080), a forced redraw and the frames drawn at rest (none), the
+process CPU of the real frame loop with the session paused (< 5% of a core), and resident
+memory over 100,000 frames (growth < 5 MB).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -46,6 +53,16 @@ TARGET_TRAIN_SKLEARN = 2.0
 TARGET_TRAIN_NAIVE = 20.0
 TARGET_RESPOND = 0.8
 TARGET_MEMORY_MB = 300.0
+
+#: Front panel: frames timed per window size, seconds of the idle loop, frames of the memory run.
+PANEL_SIZES = ((1280, 720), (1920, 1080))
+PANEL_FRAMES = (600, 120)
+PANEL_REST_SECONDS = (5.0, 2.0)
+PANEL_MEMORY_FRAMES = (100_000, 2_000)
+PANEL_SPEED = 30.0               # trials per second while training
+TARGET_PANEL_DRAW_MS = 4.0       # a full frame, median
+TARGET_PANEL_REST_CPU = 5.0      # % of one core with the session paused
+TARGET_PANEL_RSS_GROWTH_MB = 5.0
 
 
 # ---------------------------------------------------------------------------- timing
@@ -276,6 +293,194 @@ def bench_memory(trials: int) -> tuple[list[dict], dict]:
                 higher_is_better=False)], info
 
 
+# ---------------------------------------------------------------------------- front panel
+def _rss_mb() -> float:
+    """This process's resident set size now (VmRSS), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def _ms_stats(seconds: list[float]) -> dict:
+    ms = np.array(seconds) * 1000.0
+    return {"median_ms": float(np.median(ms)), "p99_ms": float(np.percentile(ms, 99)),
+            "frames": len(ms)}
+
+
+def panel_child(frames: int, rest_seconds: float, memory_frames: int) -> dict:
+    """The panel measurements; runs in a child process with SDL's dummy drivers (see bench_panel).
+
+    Training: the left/right demonstration running at PANEL_SPEED trials/s, the scripted stop
+    on learning turned off, ``panel.update(1/60)`` untimed then ``panel.draw()`` timed; at 60
+    frames/s every frame deals a card or corrects one, so every frame changes. At rest: the
+    session paused and the needles settled; one iteration of the frame loop's logic (events,
+    update, ``needs_frame``) is timed, and a forced full redraw. CPU at rest: the real
+    ``run(panel, FrameClock(60))`` loop for ``rest_seconds``. Memory: ``memory_frames``
+    update + draw iterations at 1280 x 720 while training, VmRSS at 10% and at 100%.
+    """
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    os.environ["SDL_AUDIODRIVER"] = "dummy"
+    import pygame
+
+    from simulator.panel.app import Panel, run
+    from simulator.panel.clock import FrameClock
+    from simulator.session import Session
+
+    pygame.init()
+    dt = 1 / 60
+
+    def training_panel(size):
+        screen = pygame.display.set_mode(size)
+        session = Session(seed=1958, speed=PANEL_SPEED)
+        session.toggle_run()
+        session.demo = False  # keep training: the demonstration would stop once learned
+        return Panel(session, screen, sound=None)
+
+    def settle(panel):
+        for _ in range(60 * 60):
+            pygame.event.get()
+            panel.update(dt)
+            if not panel.busy():
+                break
+        panel.draw()
+
+    out: dict = {"sizes": {}, "speed": PANEL_SPEED}
+    for size in PANEL_SIZES:
+        panel = training_panel(size)
+        for _ in range(30):  # warm-up: fonts, sprites, background
+            panel.update(dt)
+            panel.draw()
+        times, changed = [], 0
+        for _ in range(frames):
+            panel.update(dt)
+            changed += panel.needs_frame()
+            t0 = time.perf_counter()
+            panel.draw()
+            times.append(time.perf_counter() - t0)
+        training = _ms_stats(times) | {"frames_changed": changed}
+
+        panel.session.running = False
+        settle(panel)
+        loop, drawn = [], 0
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            for event in pygame.event.get():
+                panel.handle(event)
+            panel.update(0.0)
+            if panel.needs_frame():
+                panel.draw()
+                drawn += 1
+            loop.append(time.perf_counter() - t0)
+        forced = []
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            panel.draw()
+            forced.append(time.perf_counter() - t0)
+        out["sizes"][f"{size[0]}x{size[1]}"] = {
+            "training": training,
+            "rest": {"loop_iteration": _ms_stats(loop), "forced_redraw": _ms_stats(forced),
+                     "frames_drawn": drawn, "frames": frames,
+                     "fraction_drawn": drawn / frames}}
+
+    # CPU at rest: the real frame loop, session paused, stopped after rest_seconds by a timer
+    # thread setting ``panel.quit`` (an event would count as input and force a redraw).
+    panel = training_panel(PANEL_SIZES[-1])
+    panel.session.running = False
+    settle(panel)
+    run(panel, FrameClock(60), frames=10)  # any window events left over from set_mode
+    drawn = [0]
+    draw = panel.draw
+
+    def counted_draw():
+        drawn[0] += 1
+        draw()
+
+    panel.draw = counted_draw
+    stop = threading.Timer(rest_seconds, setattr, (panel, "quit", True))
+    c0, w0 = time.process_time(), time.perf_counter()
+    stop.start()
+    iterations = run(panel, FrameClock(60), frames=None)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    out["rest_cpu"] = {"cpu_s": cpu, "wall_s": wall, "percent_of_core": 100.0 * cpu / wall,
+                       "loop_iterations": iterations, "frames_drawn": drawn[0]}
+
+    # Memory over a long training run at 1280 x 720.
+    panel = training_panel(PANEL_SIZES[0])
+    mark = max(1, memory_frames // 10)
+    rss = {}
+    t0 = time.perf_counter()
+    for i in range(1, memory_frames + 1):
+        panel.update(dt)
+        panel.draw()
+        if i == mark:
+            rss["at_10pct_mb"] = _rss_mb()
+    rss["at_100pct_mb"] = _rss_mb()
+    m = panel.session.machine
+    out["memory"] = rss | {"frames": memory_frames, "wall_s": time.perf_counter() - t0,
+                           "growth_mb": rss["at_100pct_mb"] - rss["at_10pct_mb"],
+                           "trials": int(m.presentations_), "curve_len": len(panel.session.curve),
+                           "log_len": len(panel.session.log)}
+    pygame.quit()
+    return out
+
+
+def limit_row(name, unit, ours, target, note="") -> dict:
+    """A row judged against a fixed limit (lower is better): the target stands as the baseline."""
+    return {"name": name, "unit": unit, "ours": ours, "baseline_name": f"target {target:g} {unit}",
+            "baseline": target, "ratio": ours / target, "target": target,
+            "target_text": f"<= {target:g} {unit}", "pass": bool(ours <= target), "note": note}
+
+
+def bench_panel(frames: int, rest_seconds: float, memory_frames: int) -> tuple[list[dict], dict]:
+    """The front panel's frame time, idle CPU and memory, measured in a child process.
+
+    A child keeps SDL's video driver choice clean (``SDL_VIDEODRIVER=dummy`` is set before
+    pygame starts there) and keeps the panel's memory apart from the other measurements'.
+    """
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--panel-child",
+           json.dumps([frames, rest_seconds, memory_frames])]
+    env = os.environ | {"PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        err = p.stderr.strip().splitlines()
+        return [], {"available": False,
+                    "error": err[-1] if err else f"exit status {p.returncode}"}
+    info = json.loads(p.stdout.strip().splitlines()[-1]) | {"available": True}
+    rows = []
+    for size, r in info["sizes"].items():
+        t, rest = r["training"], r["rest"]
+        rows.append(limit_row(f"panel: frame {size}, training", "ms", t["median_ms"],
+                              TARGET_PANEL_DRAW_MS,
+                              f"median; p99 {t['p99_ms']:.2f} ms; {t['frames_changed']} of "
+                              f"{t['frames']} frames changed"))
+        rows.append(limit_row(f"panel: redraw {size}, at rest", "ms",
+                              rest["forced_redraw"]["median_ms"], TARGET_PANEL_DRAW_MS,
+                              f"forced full redraw, median; p99 "
+                              f"{rest['forced_redraw']['p99_ms']:.2f} ms; idle loop iteration "
+                              f"{rest['loop_iteration']['median_ms'] * 1000:.0f} us; frames drawn "
+                              f"at rest {rest['frames_drawn']} of {rest['frames']} "
+                              f"({rest['fraction_drawn']:.0%})"))
+    c = info["rest_cpu"]
+    rows.append(limit_row(f"panel: CPU at rest ({c['wall_s']:.0f} s)", "%",
+                          c["percent_of_core"], TARGET_PANEL_REST_CPU,
+                          f"% of one core; run() loop, paused: {c['cpu_s'] * 1000:.0f} ms CPU in "
+                          f"{c['wall_s']:.1f} s; {c['loop_iterations']} iterations, "
+                          f"{c['frames_drawn']} frames drawn"))
+    mem = info["memory"]
+    growth = mem["growth_mb"]
+    rows.append({"name": f"panel: RSS after {mem['frames']:,} frames", "unit": "MB",
+                 "ours": mem["at_100pct_mb"], "baseline_name": "RSS at 10% of the run",
+                 "baseline": mem["at_10pct_mb"], "ratio": mem["at_100pct_mb"] / mem["at_10pct_mb"],
+                 "target": TARGET_PANEL_RSS_GROWTH_MB,
+                 "target_text": f"< +{TARGET_PANEL_RSS_GROWTH_MB:g} MB",
+                 "pass": bool(growth < TARGET_PANEL_RSS_GROWTH_MB),
+                 "note": f"growth {growth:+.2f} MB over {mem['trials']:,} trials at 1280x720 "
+                         f"({mem['wall_s']:.0f} s); log bounded ({mem['log_len']} lines), the "
+                         f"error curve grows one int per {10} trials ({mem['curve_len']:,} now)"})
+    return rows, info
+
+
 # ---------------------------------------------------------------------------- report
 def machine_setup() -> dict:
     """CPU count, library versions, BLAS in use, OPENBLAS_CORETYPE."""
@@ -334,14 +539,18 @@ def print_table(report: dict) -> None:
         print(f"{r['name']:<36} {fmt(r['ours']):>12} {fmt(r['baseline']):>12} "
               f"{r['ratio']:>7.2f}x {r['target_text']:>10}  {'PASS' if r['pass'] else 'MISS'}")
         print(f"{'':<4}{r['unit']}; baseline: {r['baseline_name']}")
+        if r.get("note"):
+            print(f"{'':<4}{r['note']}")
         for k, v in r.get("all_baselines", {}).items():
             print(f"{'':<6}{k:<18} {fmt(v):>12} cards/s")
+        if r["name"].startswith("memory:"):
+            print(f"{'':<4}wall time {report['memory']['wall_s']:.1f} s")
     mem = report["memory"]
-    if mem.get("available"):
-        print(f"{'':<4}wall time {mem['wall_s']:.1f} s")
-    else:
+    if not mem.get("available"):
         print(f"memory: {mem['trials']:,}-card experiment: not available yet: {mem['error']}")
     print(f"memory: bare `import simulator`: peak RSS {mem['import_peak_rss_mb']:.0f} MB")
+    if not report["panel"].get("available"):
+        print(f"panel: not measured: {report['panel']['error']}")
     print()
     c = report["checks"]
     print(f"same weights: {_yes_no(c['same_weights_naive'])} (numpy loop), "
@@ -357,24 +566,31 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print one JSON object instead")
     p.add_argument("--memory-trials", type=int, default=None,
                    help="cards in the memory experiment (default 100000, 2000 with --quick)")
+    p.add_argument("--panel-child", metavar="JSON", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.panel_child:  # the child process of bench_panel
+        print(json.dumps(panel_child(*json.loads(args.panel_child))))
+        return 0
     q = int(args.quick)
     trials = args.memory_trials if args.memory_trials is not None else MEMORY_TRIALS[q]
 
     train_rows, checks = bench_training(N_TRAIN[q], N_NAIVE[q], REPEATS[q])
     respond_rows, respond_checks = bench_respond(N_RESPOND[q], REPEATS[q])
     memory_rows, memory = bench_memory(trials)
-    results = train_rows + respond_rows + memory_rows
+    panel_rows, panel = bench_panel(PANEL_FRAMES[q], PANEL_REST_SECONDS[q], PANEL_MEMORY_FRAMES[q])
+    results = train_rows + respond_rows + memory_rows + panel_rows
     checks.update(respond_checks)
     checks["same_weights"] = checks["same_weights_naive"] and checks["same_weights_sklearn"]
     met = sum(r["pass"] for r in results)
     summary = (f"summary: {met}/{len(results)} targets met"
-               f"{'' if memory['available'] else ' (memory not measured)'}; correctness checks "
+               f"{'' if memory['available'] else ' (memory not measured)'}"
+               f"{'' if panel['available'] else ' (panel not measured)'}; correctness checks "
                f"{'all passed' if all(checks.values()) else 'FAILED'}")
     report = {"quick": args.quick, "setup": machine_setup(),
               "sizes": {"train": N_TRAIN[q], "naive": N_NAIVE[q], "respond": N_RESPOND[q],
                         "repeats": REPEATS[q]},
-              "results": results, "checks": checks, "memory": memory, "summary": summary}
+              "results": results, "checks": checks, "memory": memory, "panel": panel,
+              "summary": summary}
     if args.json:
         print(json.dumps(report, indent=1))
     else:
