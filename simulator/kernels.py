@@ -17,11 +17,14 @@ ALPHA, GAMMA, FORCED, LECTURE = 0, 1, 2, 3
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _associate_one(light, analog, s_threshold, board, table, thresholds, acc, facc, active):
+def _associate_one(light, analog, s_threshold, board, table, thresholds, counts, acc, facc,
+                   active):
     """Fill ``active`` with the firing A-units of one card; return how many.
 
     ``board`` is the (cells, a_units) int16 plugboard matrix (used for analog light);
-    ``table`` (groups, 2**k, a_units) int8 holds the summed rows per group pattern. Firing
+    ``table`` (groups, 2**k, a_units) int8 holds the summed rows per group pattern; binary
+    sums are kept in ``acc``, whose integer type fits them, and compared with ``counts``, the
+    thresholds rounded up to that type (comparing like types is what vectorises). Firing
     A-units are gathered without a branch (the index is written always, the count advances
     only when the test holds), since which units fire is random and would mispredict.
     """
@@ -51,19 +54,20 @@ def _associate_one(light, analog, s_threshold, board, table, thresholds, acc, fa
                 acc[a] += row[a]
     for a in range(n_a):
         active[n] = a
-        n += acc[a] >= thresholds[a]
+        n += acc[a] >= counts[a]
     return n
 
 
 @njit(cache=True, nogil=True)
-def associate(L, analog, s_threshold, board, table, thresholds, out):
+def associate(L, analog, s_threshold, board, table, thresholds, counts, out):
     """A-unit outputs (0/1) for a batch of light levels (n, cells) into ``out`` (n, a) uint8."""
     n_a = thresholds.shape[0]
-    acc = np.empty(n_a, np.int16)
+    acc = np.empty(n_a, counts.dtype)
     facc = np.empty(n_a, np.float32)
     active = np.empty(n_a, np.int64)
     for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, acc, facc, active)
+        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc, facc,
+                           active)
         row = out[i]
         row[:] = 0
         for j in range(n):
@@ -87,8 +91,8 @@ def _set_pot(W, a, r, value, limit, step):
 
 
 @njit(cache=True, nogil=True)
-def train(L, analog, s_threshold, board, table, thresholds, targets, W, bias, mask, n_connected,
-          rule, eta, limit, step, use_bias, wrong_out, moved_out):
+def train(L, analog, s_threshold, board, table, thresholds, counts, targets, W, bias, mask,
+          n_connected, rule, eta, limit, step, use_bias, wrong_out, moved_out):
     """Present cards in order and correct the R-units, Rosenblatt's way.
 
     ``targets`` (n, r) int8: +1 / -1 the required response, 0 leaves that R-unit alone.
@@ -99,14 +103,15 @@ def train(L, analog, s_threshold, board, table, thresholds, targets, W, bias, ma
     potentiometers that moved.
     """
     n_a, n_r = W.shape
-    acc = np.empty(n_a, np.int16)
+    acc = np.empty(n_a, counts.dtype)
     facc = np.empty(n_a, np.float32)
     active = np.empty(n_a, np.int64)
     is_active = np.zeros(n_a, np.uint8)
     score = np.empty(n_r, np.float64)
     delta = np.empty(n_r, np.float64)
     for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, acc, facc, active)
+        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc, facc,
+                           active)
         for r in range(n_r):
             score[r] = bias[r] if use_bias else 0.0
         for j in range(n):
@@ -163,14 +168,15 @@ def train(L, analog, s_threshold, board, table, thresholds, targets, W, bias, ma
 
 
 @njit(cache=True, nogil=True)
-def scores(L, analog, s_threshold, board, table, thresholds, W, bias, out):
+def scores(L, analog, s_threshold, board, table, thresholds, counts, W, bias, out):
     """R-unit inputs (n, r) float64 for a batch of light levels (no training)."""
     n_a, n_r = W.shape
-    acc = np.empty(n_a, np.int16)
+    acc = np.empty(n_a, counts.dtype)
     facc = np.empty(n_a, np.float32)
     active = np.empty(n_a, np.int64)
     for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, acc, facc, active)
+        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc, facc,
+                           active)
         for r in range(n_r):
             out[i, r] = bias[r]
         for j in range(n):

@@ -279,7 +279,7 @@ class MarkI:
     def _kernel_args(self):
         pb = self.plugboard_
         return (bool(self.analog), np.float32(self.s_threshold), pb.board(), pb.table(),
-                pb.thresholds)
+                pb.thresholds, pb.counts())
 
     def associate(self, cards) -> np.ndarray:
         """A-unit outputs.

@@ -50,6 +50,7 @@ class Plugboard:
                 raise ConfigError(f"plugboard connects to S-units outside 0..{self.n_inputs - 1}")
         self._board = None
         self._table = None
+        self._counts = None
 
     @classmethod
     def random(cls, *, n_inputs: int, a_units: int, excitatory: int, inhibitory: int,
@@ -100,6 +101,21 @@ class Plugboard:
             bits = (np.arange(2 ** k)[:, None] >> np.arange(k)) & 1          # (patterns, k)
             self._table = np.einsum("pk,gka->gpa", bits, groups).astype(np.int8)
         return self._table
+
+    def counts(self) -> np.ndarray:
+        """Thresholds as whole counts of lit inputs, in the narrowest integer type that holds
+        every A-unit's sum (int8 up to 126 connections of a kind, else int16).
+
+        A binary A-unit's net input is a whole number, so ``net >= theta`` is
+        ``net >= ceil(theta)``; a threshold beyond every reachable sum is clipped to one just
+        beyond it, which no sum reaches either.
+        """
+        if self._counts is None:
+            most = max(self.excitatory_idx.shape[1], self.inhibitory_idx.shape[1])
+            dtype = np.int8 if most <= 126 else np.int16
+            top = np.iinfo(dtype).max
+            self._counts = np.clip(np.ceil(self.thresholds), -top, top).astype(dtype)
+        return self._counts
 
     def fan_out_counts(self) -> np.ndarray:
         """How many A-units each S-unit feeds (the record: "up to 40")."""

@@ -43,7 +43,7 @@ def random_cards(rng, n, density=0.15, size=20):
     limit=st.sampled_from([None, 3.0, 100.0]),
     step=st.sampled_from([None, 0.25, 1.0]),
     connectivity=st.sampled_from(["full", "partitioned", 0.5]),
-    a_threshold=st.sampled_from([0.0, 1.0, 2.0]),
+    a_threshold=st.sampled_from([0.0, 1.0, 2.0, 1.5, -1.0, 50.0]),
 )
 def test_fast_path_equals_reference_oracle(rule, seed, eta, limit, step, connectivity, a_threshold):
     rng = np.random.default_rng(seed)
@@ -231,3 +231,15 @@ def test_bad_targets_and_cards():
     winner = MarkI(seed=1, coding="winner")
     with pytest.raises(ConfigError, match="winner-take-all"):
         winner.train(np.zeros((1, 20, 20)), [9])
+
+
+def test_wide_plugboards_use_wider_sums():
+    """More than 126 connections of a kind needs 16-bit sums: the answers must not change."""
+    rng = np.random.default_rng(9)
+    cards = random_cards(rng, 40, density=0.5)
+    m = MarkI(seed=2, a_units=16, excitatory=150, inhibitory=100, a_threshold=20.5)
+    A = m.associate(cards)
+    assert m.plugboard_.counts().dtype == np.int16
+    expect = ((cards.reshape(40, -1) >= 0.5).astype(np.float32) @ m.plugboard_.matrix() >= 20.5)
+    np.testing.assert_array_equal(A, expect.astype(np.uint8))
+    assert 0 < A.mean() < 1
