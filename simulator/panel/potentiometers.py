@@ -47,12 +47,22 @@ class Needles:
 
 
 class DialStrip:
-    """The selected R-unit's potentiometers as a grid of small dials with needles."""
+    """The selected R-unit's potentiometers as a grid of small dials with needles.
+
+    Needles are sprites, one per colour and per step of angle, blitted in one batch: drawing
+    512 lines one call at a time was the slowest part of a frame.
+    """
+
+    #: Needle positions a dial can show across its sweep (a 4.5 degree step).
+    STEPS = 61
+    COLOURS = (theme.DIM_TEXT, theme.EXCITE, theme.INHIBIT, theme.LAMP_HOT)
 
     def __init__(self, cols: int = 32, rows: int = 16):
         self.cols, self.rows = cols, rows
         self._faces = None
         self._faces_key = None
+        self._needles = None
+        self._needles_key = None
 
     def _face_surface(self, size) -> pygame.Surface:
         if self._faces_key != size:
@@ -66,24 +76,43 @@ class DialStrip:
             self._faces, self._faces_key = surf, size
         return self._faces
 
+    def _needle_sprites(self, radius: float) -> list[list[pygame.Surface]]:
+        key = round(radius, 2)
+        if self._needles_key != key:
+            half = int(np.ceil(radius)) + 2
+            width = max(1, int(radius / 5))
+            sprites = []
+            for colour in self.COLOURS:
+                row = []
+                for step in range(self.STEPS):
+                    ang = (step / (self.STEPS - 1) * 2 - 1) * SWEEP
+                    surf = pygame.Surface((2 * half, 2 * half), pygame.SRCALPHA)
+                    end = (half + radius * math.sin(ang), half - radius * math.cos(ang))
+                    pygame.draw.line(surf, colour, (half, half), end, width)
+                    row.append(surf)
+                sprites.append(row)
+            self._needles, self._needles_key = sprites, key
+        return self._needles
+
     def draw(self, target: pygame.Surface, rect: pygame.Rect, fractions: np.ndarray,
              moving: np.ndarray | None = None) -> None:
         """Draw needles at ``fractions`` (-1..1 of full scale), highlighting ``moving`` units."""
         target.blit(self._face_surface(rect.size), rect.topleft)
         cw, ch = rect.width / self.cols, rect.height / self.rows
-        r = max(2, min(cw, ch) * 0.40)
+        radius = max(2.0, min(cw, ch) * 0.40)
+        sprites = self._needle_sprites(radius)
+        half = sprites[0][0].get_width() // 2
         n = min(len(fractions), self.cols * self.rows)
+        f = np.clip(fractions[:n], -1, 1)
+        step = np.rint((f + 1) / 2 * (self.STEPS - 1)).astype(int)
+        colour = np.where(f > 0.004, 1, np.where(f < -0.004, 2, 0))
+        if moving is not None:
+            colour[moving[:n]] = 3
         idx = np.arange(n)
-        cx = rect.x + (idx % self.cols + 0.5) * cw
-        cy = rect.y + (idx // self.cols + 0.5) * ch
-        ang = np.clip(fractions[:n], -1, 1) * SWEEP   # 0 = straight up
-        ex, ey = cx + r * np.sin(ang), cy - r * np.cos(ang)
-        hot = np.zeros(n, bool) if moving is None else moving[:n]
-        width = max(1, int(r / 5))
-        for i in range(n):
-            colour = theme.LAMP_HOT if hot[i] else (theme.EXCITE if ang[i] > 0.01 else
-                                                     theme.INHIBIT if ang[i] < -0.01 else theme.DIM_TEXT)
-            pygame.draw.line(target, colour, (cx[i], cy[i]), (ex[i], ey[i]), width)
+        xs = (rect.x + (idx % self.cols + 0.5) * cw).astype(int) - half
+        ys = (rect.y + (idx // self.cols + 0.5) * ch).astype(int) - half
+        target.fblits([(sprites[c][k], (x, y))
+                       for c, k, x, y in zip(colour.tolist(), step.tolist(), xs.tolist(), ys.tolist())])
 
 
 class HeatMap:
