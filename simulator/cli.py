@@ -17,6 +17,7 @@ import numpy as np
 
 from . import experiments
 from .errors import Mark1Error
+from .lecture.commands import add_lecture_parser
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ def _print_experiment(result: experiments.Result, exp: experiments.Experiment) -
     print(f"  training accuracy {r.train_accuracy:.1%}, test accuracy {r.test_accuracy:.1%} "
           f"(best {r.best_test_accuracy:.1%})")
     print(f"  published: {r.published}")
+    if r.details.get("finding"):
+        print(f"  finding: {r.details['finding']}")
 
 
 def cmd_experiment(args) -> int:
@@ -297,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--picture", action="append", metavar="F", help="show a picture file")
     d.add_argument("--quiet", action="store_true", help="no sounds")
     d.set_defaults(func=cmd_demo)
+    add_lecture_parser(sub, _Parser)
     return p
 
 

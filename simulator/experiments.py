@@ -49,6 +49,10 @@ class Experiment:
         Size of the held-out test deck.
     machine : dict
         MarkI settings that differ from the defaults (documented in docs/FIDELITY.md).
+    runner : callable or None
+        A run of its own (see below); None for the Mark I runner.
+    panel : bool
+        Whether the front panel offers it.
     """
 
     name: str
@@ -59,6 +63,11 @@ class Experiment:
     train_cards: int | None = None
     test_cards: int = 1000
     machine: dict = field(default_factory=dict)
+    #: A run of its own instead of the Mark I runner (the lecture's contrasts); called with
+    #: keyword arguments seed, trials, a_units, test_cards (None: its default).
+    runner: Callable | None = None
+    #: Offered on the front panel's experiment button.
+    panel: bool = True
 
 
 def _shapes(*names, style="outline", rotate=True, shift=True, size=None):
@@ -83,6 +92,18 @@ LETTER_CARDS = dict(shift=False, size=15.0, noise=0.05)
 #: trainer then corrects on slightly different views, which widens the margin (letters: 97.7%
 #: without it, ~100% with it, on the tuning seeds).
 LETTER_MACHINE = dict(photocell_noise=0.05)
+
+def _lecture(name: str):
+    """A runner from :mod:`simulator.lecture.contrast`, imported when run (it imports this)."""
+    def run_it(*, seed, trials, a_units, test_cards):
+        from .lecture import contrast
+        given = {"trials": trials, "a_units": a_units, "test_cards": test_cards}
+        kwargs = {k: v for k, v in given.items() if v is not None}
+        if name == "run_logistic":
+            kwargs.pop("trials", None)  # a fixed training set, trained by gradient descent
+        return getattr(contrast, name)(seed=seed, **kwargs)
+    return run_it
+
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
     # The defaults (5 excitatory + 5 inhibitory, threshold 2, P_a ~ 0.04) already learn it in
@@ -127,6 +148,17 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
     Experiment("xor", "XOR over 16 retina blocks (parity, Minsky & Papert 1969)",
                lambda n, rng: parity_cards(n, rng=rng, blocks=4),
                "never 100% on one trainable layer", trials=10_000),
+    # The lecture's contrast: A-units of fan-in 3 on 4 blocks, so Minsky & Papert's order
+    # argument holds (parity of 4 needs order 4) while a hidden layer of 8 learns it.
+    Experiment("parity", "parity of 4 retina blocks: one trainable layer vs a hidden layer",
+               lambda n, rng: parity_cards(n, rng=rng, blocks=2),
+               "never 100% on one trainable layer (Minsky & Papert 1969); a hidden layer "
+               "trained by backpropagation learns it", trials=4000,
+               machine={"excitatory": 2, "inhibitory": 1}, runner=_lecture("run_parity")),
+    Experiment("logistic", "logistic regression on the A-units, square vs circle",
+               _shapes("square", "circle", style="solid"),
+               "(lecture) a higher threshold buys precision, a lower one recall", trials=500,
+               runner=_lecture("run_logistic"), panel=False),
 ]}
 
 
@@ -168,6 +200,8 @@ class Result:
     class_names: tuple
     settings: dict
     mean_active: float = float("nan")
+    #: What other models did on the same task, and a one-line finding (the lecture's runs).
+    details: dict = field(default_factory=dict)
 
 
     def as_dict(self) -> dict:
@@ -179,6 +213,7 @@ class Result:
             "errors_per_block": self.errors, "published": self.published,
             "classes": list(self.class_names), "settings": self.settings,
             "mean_active": self.mean_active,
+            **({"details": self.details} if self.details else {}),
         }
 
 
@@ -241,6 +276,8 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
             raise ConfigError(f"{label} must be a whole number >= {lo}, got {value!r}")
     if trials > 10_000_000:
         raise ConfigError(f"trials must be at most 10,000,000, got {trials:,}")
+    if exp.runner is not None:
+        return exp.runner(seed=seed, trials=trials, a_units=a_units, test_cards=test_cards)
     settings = {**exp.machine, **(machine or {})}
     if a_units is not None:
         settings["a_units"] = a_units

@@ -165,3 +165,14 @@ def test_cards_contact_sheet(tmp_path, capsys):
     assert (img[..., 0] > 200).sum() > 1000  # lit (amber) cells are there
     assert main(["cards", "nonsense", "--out", str(out)]) == 2
     assert "unknown experiment" in capsys.readouterr().err
+
+
+def test_lecture_contrast_experiments_report_the_other_models():
+    code, out, err = run("experiment", "parity", "--seed", "1", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["best_test_accuracy"] < 1.0                  # one trainable layer: never 100%
+    assert r["details"]["network"]["test_accuracy"] == 1.0  # a hidden layer: learns it
+    code, out, err = run("experiment", "logistic", "--seed", "1")
+    assert code == 0, err
+    assert "threshold 0.3" in out and "recall" in out

@@ -203,7 +203,7 @@ class Panel:
             self.needles = potentiometers.Needles()
         elif name == "experiment":
             from .. import experiments
-            names = list(experiments.EXPERIMENTS)
+            names = [e.name for e in experiments.EXPERIMENTS.values() if e.panel]
             s.select(names[(names.index(s.experiment.name) + 1) % len(names)])
             self.needles = potentiometers.Needles()
             self.selected_r = self.teach_class = 0
