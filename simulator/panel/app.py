@@ -69,11 +69,14 @@ class Panel:
         self._last_answer = None
         self._a_lamps = None
         self._background = None
+        self.after = None            # the "After 1958" page, while it is shown
 
     # ------------------------------------------------------------------ update
     def update(self, dt: float) -> None:
         """Advance the trainer and the potentiometer motors by ``dt`` seconds."""
         s = self.session
+        if self.after is not None:
+            self.after.lab.update(dt)
         before = s.machine.presentations_
         s.update(dt)
         if s.alert != self._seen_alert:
@@ -93,7 +96,8 @@ class Panel:
 
     def busy(self) -> bool:
         """Whether frames must keep coming (trainer running, needles turning, alert fading)."""
-        return self.session.running or self._moving or self.alert_left > 0
+        return (self.session.running or self._moving or self.alert_left > 0
+                or self.after is not None)
 
     # ------------------------------------------------------------------ input
     def resize(self, surface: pygame.Surface) -> None:
@@ -105,7 +109,9 @@ class Panel:
     def handle(self, event) -> None:
         """Act on one pygame event (keys, mouse, touch, dropped files, window changes)."""
         s, L = self.session, self.layout
-        if event.type == pygame.QUIT:
+        if self.after is not None and self._handle_after(event):
+            pass
+        elif event.type == pygame.QUIT:
             self.quit = True
         elif event.type == pygame.KEYDOWN:
             self._key(event)
@@ -133,6 +139,29 @@ class Panel:
         elif event.type in (pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED, pygame.VIDEORESIZE):
             self.resize(pygame.display.get_surface() or self.surface)
         self._drawn_key = None if event.type != pygame.MOUSEMOTION else self._drawn_key
+
+    def _handle_after(self, event) -> bool:
+        """Events while the "After 1958" page is shown; True when it took the event."""
+        page = self.after
+        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and not getattr(event, "touch", False):
+            name = page.hit(self.layout, event.pos)
+        elif event.type == pygame.FINGERDOWN:
+            w, h = self.surface.get_size()
+            name = page.hit(self.layout, (event.x * w, event.y * h))
+        elif event.type == pygame.KEYDOWN:
+            name = {pygame.K_SPACE: "run", pygame.K_n: "step", pygame.K_RIGHT: "step",
+                    pygame.K_r: "reset", pygame.K_1: "sigmoid", pygame.K_2: "tanh",
+                    pygame.K_3: "relu", pygame.K_4: "leaky_relu", pygame.K_a: "back",
+                    pygame.K_ESCAPE: "back"}.get(event.key)
+            if name is None:
+                return event.key not in (pygame.K_q, pygame.K_f, pygame.K_F11)
+        else:
+            return False
+        if name is not None and not page.act(name):
+            self.after = None
+            self._background = None
+        self._drawn_key = None
+        return True
 
     def _press(self, pos, *, erase: bool) -> None:
         if self.show_help:
@@ -173,6 +202,8 @@ class Panel:
             self.act("experiment")
         elif k == pygame.K_p:
             self.show_wires = not self.show_wires
+        elif k == pygame.K_a:
+            self.act("after 1958")
         elif k in (pygame.K_f, pygame.K_F11):
             self.act("full screen")
         elif pygame.K_1 <= k <= pygame.K_8:
@@ -214,6 +245,10 @@ class Panel:
             if s.load(self.state_path):
                 self.needles = potentiometers.Needles()
                 self._a_lamps = None
+        elif name == "after 1958":
+            from .after1958 import AfterPage
+            self.session.running = False
+            self.after = AfterPage()
         elif name == "full screen":
             self._toggle_fullscreen()
         elif name == "help":
@@ -309,6 +344,10 @@ class Panel:
 
     def _frame_key(self):
         s = self.session
+        if self.after is not None:
+            lab = self.after.lab
+            return ("after", lab.epoch, lab.phase, lab.pattern, lab.running, lab.activation,
+                    self.surface.get_size())
         return (s.version, self.selected_r, self.show_help, self.show_wires, self.hover,
                 self.hover_button, self.teach_class, self.alert_left > 0, s.running,
                 self.surface.get_size())
@@ -324,6 +363,10 @@ class Panel:
             target.fill(theme.PANEL)
             readouts.label(target, f"Window too small: make it at least {theme.MIN_W} x {theme.MIN_H}",
                            (L.size[0] // 2, L.size[1] // 2), 16, theme.LAMP_ON, anchor="center")
+            self._drawn_key = self._frame_key()
+            return
+        if self.after is not None:
+            self.after.draw(target, L)
             self._drawn_key = self._frame_key()
             return
         if self._background is None:

@@ -20,6 +20,7 @@ KEYS = [
     ("w", "rewire", "a new random plugboard"),
     ("e", "experiment", "next experiment's cards"),
     ("p", "plugboard", "show wires of the photocell or A-unit under the pointer"),
+    ("a", "after 1958", "the page where a hidden layer learns XOR"),
     ("ctrl+s  /  ctrl+o", "save / load", "the machine's state file"),
     ("drop a picture", "picture", "show a picture file to the eye"),
     ("f  or  F11", "full screen", "full screen on / off"),
@@ -48,7 +49,7 @@ def button(target: pygame.Surface, rect: pygame.Rect, text: str, scale: float, *
 def help_card(target: pygame.Surface, scale: float) -> None:
     """The list of controls, over the panel."""
     w, h = target.get_size()
-    card = pygame.Rect(0, 0, int(1100 * scale), int(860 * scale))
+    card = pygame.Rect(0, 0, int(1180 * scale), int(900 * scale))
     card.center = (w // 2, h // 2)
     shade = pygame.Surface((w, h), pygame.SRCALPHA)
     shade.fill((0, 0, 0, 170))

@@ -14,7 +14,7 @@ import pygame
 from .theme import DESIGN_H, DESIGN_W, MIN_H, MIN_W
 
 BUTTONS = ("step", "run", "slower", "faster", "new card", "clear", "reset pots", "rewire",
-           "experiment", "save", "load", "full screen", "help", "quit")
+           "experiment", "save", "load", "after 1958", "full screen", "help", "quit")
 
 
 @dataclass
@@ -51,7 +51,7 @@ def compute(size: tuple[int, int]) -> Layout:
     def R(x, y, rw, rh):
         return pygame.Rect(round(ox + x * s), round(oy + y * s), round(rw * s), round(rh * s))
 
-    bw, gap = 124, 8
+    bw, gap = 116, 8
     buttons = {name: R(30 + i * (bw + gap), 1000, bw, 56) for i, name in enumerate(BUTTONS)}
     return Layout(
         size=(w, h), scale=s,
