@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # tests/conftest.py's require_program() names the package a missing program comes from.
 SYSTEM_PACKAGES := xvfb
 
-.PHONY: demo test bench venv clean system-packages
+.PHONY: demo test bench fidelity venv clean system-packages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -46,6 +46,10 @@ test: $(STAMP) system-packages
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
+
+# Remakes docs/FIDELITY.md: every published figure beside ours over 20 seeds (about 4 min).
+fidelity: $(STAMP)
+	$(PY) benchmarks/fidelity.py --out docs/FIDELITY.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -241,6 +241,49 @@ def _deal_unseen(exp: Experiment, n: int, rng, exclude: set[bytes]) -> Deck:
                 parts[0].class_names)
 
 
+@dataclass
+class Learning:
+    """What :func:`learn` saw: the curve, mistakes per stretch, and the latest cards."""
+
+    curve: list          # [presentations, test accuracy] at each checkpoint
+    errors: list         # [presentations, mistakes since the previous checkpoint]
+    best: float
+    to_criterion: int | None
+    recent: Deck         # the last TRAIN_WINDOW training cards presented
+
+
+def learn(machine: MarkI, next_block: Callable[[int], Deck], test: Deck, trials: int, *,
+          progress: Callable[[int], None] | None = None) -> Learning:
+    """Present ``trials`` cards, ``next_block(k)`` at a time, and measure as it learns.
+
+    Test accuracy is taken at :func:`checkpoints`; cards come in blocks of at most
+    :data:`BLOCK`, so memory stays flat however long the run.
+    """
+    n_classes = len(test.class_names)
+    curve, errors, done, best, to_criterion = [], [], 0, 0.0, None
+    recent = Deck(np.empty((0,) + test.cards.shape[1:], np.float32), np.empty(0, np.int64),
+                  test.class_names)
+    for point in checkpoints(trials):
+        wrong = 0
+        while done < point:
+            block = next_block(min(point - done, BLOCK))
+            recent = Deck(np.concatenate([recent.cards, block.cards])[-TRAIN_WINDOW:],
+                          np.concatenate([recent.labels, block.labels])[-TRAIN_WINDOW:],
+                          test.class_names)
+            wrong += int(machine.train(block.cards, block.labels, n_classes=n_classes)
+                         .mistakes.sum())
+            done += len(block)
+            if progress:
+                progress(done)
+        acc = machine.score(test.cards, test.labels)
+        best = max(best, acc)
+        curve.append([done, round(acc, 6)])
+        errors.append([done, wrong])
+        if to_criterion is None and acc >= CRITERION:
+            to_criterion = done
+    return Learning(curve, errors, best, to_criterion, recent)
+
+
 def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | None = None,
         test_cards: int | None = None, machine: dict | None = None,
         progress: Callable[[int], None] | None = None) -> Result:
@@ -295,41 +338,24 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
         pool = None
         test = exp.deal(n_test, test_rng)
     test_keys = _card_keys(test.cards) if pool is None else set()
-    n_classes = len(test.class_names)
-
-    curve, errors, done, best, to_criterion = [], [], 0, 0.0, None
-    recent = Deck(np.empty((0,) + test.cards.shape[1:], np.float32), np.empty(0, np.int64),
-                  test.class_names)
     order = np.empty(0, dtype=np.int64)
-    for point in checkpoints(trials):
-        wrong = 0
-        while done < point:
-            k = min(point - done, BLOCK)
-            if pool is not None:
-                while len(order) < k:  # one shuffled pass after another, as a trainer deals
-                    order = np.concatenate([order, train_rng.permutation(len(pool))])
-                block, order = pool.subset(order[:k]), order[k:]
-            else:
-                block = _deal_unseen(exp, k, train_rng, test_keys)
-                recent = Deck(np.concatenate([recent.cards, block.cards])[-TRAIN_WINDOW:],
-                              np.concatenate([recent.labels, block.labels])[-TRAIN_WINDOW:],
-                              test.class_names)
-            wrong += int(m.train(block.cards, block.labels, n_classes=n_classes).mistakes.sum())
-            done += k
-            if progress:
-                progress(done)
-        acc = m.score(test.cards, test.labels)
-        best = max(best, acc)
-        curve.append([done, round(acc, 6)])
-        errors.append([done, wrong])
-        if to_criterion is None and acc >= CRITERION:
-            to_criterion = done
-    train_set = pool if pool is not None else recent
+
+    def next_block(k: int) -> Deck:
+        nonlocal order
+        if pool is None:
+            return _deal_unseen(exp, k, train_rng, test_keys)
+        while len(order) < k:  # one shuffled pass after another, as a trainer deals
+            order = np.concatenate([order, train_rng.permutation(len(pool))])
+        block, order = pool.subset(order[:k]), order[k:]
+        return block
+
+    learned = learn(m, next_block, test, trials, progress=progress)
+    train_set = pool if pool is not None else learned.recent
     train_acc = m.score(train_set.cards, train_set.labels)
     # Rosenblatt's P_a: the fraction of A-units a card lights (measured last: with noisy
     # photocells it draws from the generator, and must not change the figures above)
     mean_active = float(m.associate(test.cards).mean())
     params = {k: v for k, v in m.get_params().items() if k not in ("seed", "wiring_seed")}
-    return Result(exp.name, seed, m.a_units, trials, to_criterion, round(train_acc, 6),
-                  round(curve[-1][1], 6), round(best, 6), curve, errors, exp.published,
-                  test.class_names, params, round(mean_active, 6))
+    return Result(exp.name, seed, m.a_units, trials, learned.to_criterion, round(train_acc, 6),
+                  round(learned.curve[-1][1], 6), round(learned.best, 6), learned.curve,
+                  learned.errors, exp.published, test.class_names, params, round(mean_active, 6))

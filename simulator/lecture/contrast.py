@@ -55,7 +55,7 @@ import numpy as np
 from ..cards import Deck, left_right_cards, parity_bits, parity_cards, shape_cards
 from ..cards.parity import CLASS_NAMES as PARITY_NAMES
 from ..errors import ConfigError
-from ..experiments import BLOCK, CRITERION, TRAIN_WINDOW, Result, checkpoints
+from ..experiments import CRITERION, Result, checkpoints, learn
 from ..machine import MarkI
 from .logistic import LogisticRegression, threshold_metrics
 from .network import Network
@@ -89,30 +89,14 @@ def _check_common(seed, trials, a_units):
 
 
 def _train_mark1(machine: MarkI, deal, test: Deck, trials: int, rng) -> dict:
-    """Present ``trials`` fresh cards; test accuracy at :func:`experiments.checkpoints`."""
-    curve, errors, best, to_criterion, done = [], [], 0.0, None, 0
-    recent_cards, recent_labels = [], []
-    for point in checkpoints(trials):
-        wrong = 0
-        while done < point:
-            block = deal(min(point - done, BLOCK), rng)
-            wrong += int(machine.train(block.cards, block.labels, n_classes=2).mistakes.sum())
-            recent_cards.append(block.cards)
-            recent_labels.append(block.labels)
-            done += len(block)
-        acc = machine.score(test.cards, test.labels)
-        best = max(best, acc)
-        curve.append([done, round(acc, 6)])
-        errors.append([done, wrong])
-        if to_criterion is None and acc >= CRITERION:
-            to_criterion = done
-    cards = np.concatenate(recent_cards)[-TRAIN_WINDOW:]
-    labels = np.concatenate(recent_labels)[-TRAIN_WINDOW:]
-    train_accuracy = machine.score(cards, labels)
+    """Present ``trials`` fresh cards, measured as :func:`experiments.learn` does."""
+    learned = learn(machine, lambda k: deal(k, rng), test, trials)
     # Rosenblatt's P_a, the fraction of A-units a card lights, as experiments.run reports it
     mean_active = round(float(machine.associate(test.cards).mean()), 6)
-    return {"curve": curve, "errors": errors, "best": best, "to_criterion": to_criterion,
-            "train_accuracy": train_accuracy, "mean_active": mean_active}
+    return {"curve": learned.curve, "errors": learned.errors, "best": learned.best,
+            "to_criterion": learned.to_criterion,
+            "train_accuracy": machine.score(learned.recent.cards, learned.recent.labels),
+            "mean_active": mean_active}
 
 
 def _perceptron(X, y, epochs: int) -> dict:
