@@ -103,6 +103,9 @@ def train(L, analog, s_threshold, board, table, thresholds, counts, targets, W, 
     potentiometers that moved.
     """
     n_a, n_r = W.shape
+    full = True  # every A-unit wired to every R-unit: no mask to consult
+    for r in range(n_r):
+        full = full and n_connected[r] == n_a
     acc = np.empty(n_a, counts.dtype)
     facc = np.empty(n_a, np.float32)
     active = np.empty(n_a, np.int64)
@@ -156,8 +159,19 @@ def train(L, analog, s_threshold, board, table, thresholds, counts, targets, W, 
                                           limit, step)
             for j in range(n):
                 is_active[active[j]] = 0
+        elif n_reinforced and step == 0.0 and full:
+            # The common case, without branches so it vectorises: one A-unit's potentiometers
+            # sit side by side in memory, an unreinforced one gets + 0 and does not move.
+            for j in range(n):
+                a = active[j]
+                for r in range(n_r):
+                    old = W[a, r]
+                    new = old + delta[r]
+                    if limit > 0.0:
+                        new = min(max(new, -limit), limit)
+                    W[a, r] = new
+                    moved += new != old
         elif n_reinforced:
-            # Row by row: one A-unit's eight potentiometers sit side by side in memory.
             for j in range(n):
                 a = active[j]
                 for r in range(n_r):

@@ -262,10 +262,10 @@ class MarkI:
     def _light(self, cards):
         """Yield (start, light) chunks ready for the kernels: (k, cells) float32.
 
-        The photocell threshold is applied inside the kernels; only noise and the analog
-        clip need a numpy pass, so the common case costs no copy.
+        ``cards`` must have passed ``retina.check_cards`` (once: it reads every value). The
+        photocell threshold is applied inside the kernels; only noise and the analog clip
+        need a numpy pass, so the common case costs no copy.
         """
-        cards = self.retina.check_cards(cards)
         cells = self.retina_size ** 2
         for start in range(0, cards.shape[0], CHUNK):
             light = cards[start:start + CHUNK].reshape(-1, cells)
@@ -295,7 +295,8 @@ class MarkI:
             uint8 (n, a_units), 1 where the A-unit fired.
         """
         self._ensure_built()
-        n = self.retina.check_cards(cards).shape[0]
+        cards = self.retina.check_cards(cards)
+        n = cards.shape[0]
         out = np.empty((n, self.a_units), dtype=np.uint8)
         for start, light in self._light(cards):
             kernels.associate(light, *self._kernel_args(), out[start:start + light.shape[0]])
@@ -304,7 +305,8 @@ class MarkI:
     def scores(self, cards) -> np.ndarray:
         """R-unit inputs (n, r_units) float64: the sum of active A-units' potentiometers."""
         self._ensure_built()
-        n = self.retina.check_cards(cards).shape[0]
+        cards = self.retina.check_cards(cards)
+        n = cards.shape[0]
         out = np.empty((n, self.r_units), dtype=np.float64)
         bias = self.bias_ if self.rule == "lecture" else np.zeros(self.r_units)
         for start, light in self._light(cards):
