@@ -1,0 +1,18 @@
+"""The machine imports no display and no serial code: the panel, kiosk and rig read it."""
+
+import subprocess
+import sys
+
+MODEL_MODULES = ["simulator", "simulator.machine", "simulator.experiments", "simulator.cards",
+                 "simulator.session", "simulator.statefile", "simulator.charts",
+                 "simulator.lecture.contrast", "simulator.lecture.lab", "simulator.cli"]
+
+
+def test_model_imports_neither_pygame_nor_serial():
+    code = ("import sys\n"
+            f"for name in {MODEL_MODULES!r}:\n"
+            "    __import__(name)\n"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('pygame', 'serial'))\n"
+            "print(' '.join(bad))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"model code pulled in: {out.stdout}"
