@@ -1,7 +1,9 @@
 """Compiled inner loops: S -> A association and trial-by-trial training.
 
-Training is sequential by nature (each correction changes the next answer), so it runs as a
-compiled loop over cards. The A-units' sums are built from a table: for each group of a few
+The A-units' answers to a card do not depend on the potentiometers, so a batch of cards is
+associated first, in parallel on every core (:func:`active_lists`); training is sequential
+by nature (each correction changes the next answer), so :func:`learn` then walks the cards
+in order on one core, touching only each card's active A-units. The A-units' sums are built from a table: for each group of a few
 neighbouring photocells and each of their lit/dark patterns, the sum of those cells' rows of
 the plugboard matrix (+1 excitatory, -1 inhibitory). A card then costs one dense, vectorised
 add per group that has light in it, instead of one per lit cell, or one scattered add per wire.
@@ -10,7 +12,7 @@ add per group that has light in it, instead of one per lit cell, or one scattere
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 # Rule codes shared with machine.py.
 ALPHA, GAMMA, FORCED, LECTURE = 0, 1, 2, 3
@@ -58,20 +60,42 @@ def _associate_one(light, analog, s_threshold, board, table, thresholds, counts,
     return n
 
 
-@njit(cache=True, nogil=True)
+#: Cards are split into this many parts for the cores (more parts than cores evens the load).
+PARTS = 64
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def active_lists(L, analog, s_threshold, board, table, thresholds, counts, act, cnt):
+    """For each card, the firing A-units: ``act[i, :cnt[i]]``, in increasing order."""
+    n, n_a = L.shape[0], thresholds.shape[0]
+    per = (n + PARTS - 1) // PARTS
+    for part in prange(PARTS):
+        acc = np.empty(n_a, counts.dtype)
+        facc = np.empty(n_a, np.float32)
+        active = np.empty(n_a, np.int32)  # gathered in cache, then only the firing copied out
+        for i in range(part * per, min(n, (part + 1) * per)):
+            k = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc,
+                               facc, active)
+            act[i, :k] = active[:k]
+            cnt[i] = k
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def associate(L, analog, s_threshold, board, table, thresholds, counts, out):
     """A-unit outputs (0/1) for a batch of light levels (n, cells) into ``out`` (n, a) uint8."""
-    n_a = thresholds.shape[0]
-    acc = np.empty(n_a, counts.dtype)
-    facc = np.empty(n_a, np.float32)
-    active = np.empty(n_a, np.int64)
-    for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc, facc,
-                           active)
-        row = out[i]
-        row[:] = 0
-        for j in range(n):
-            row[active[j]] = 1
+    n, n_a = L.shape[0], thresholds.shape[0]
+    per = (n + PARTS - 1) // PARTS
+    for part in prange(PARTS):
+        acc = np.empty(n_a, counts.dtype)
+        facc = np.empty(n_a, np.float32)
+        active = np.empty(n_a, np.int64)
+        for i in range(part * per, min(n, (part + 1) * per)):
+            k = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc,
+                               facc, active)
+            row = out[i]
+            row[:] = 0
+            for j in range(k):
+                row[active[j]] = 1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -91,30 +115,25 @@ def _set_pot(W, a, r, value, limit, step):
 
 
 @njit(cache=True, nogil=True)
-def train(L, analog, s_threshold, board, table, thresholds, counts, targets, W, bias, mask,
-          n_connected, rule, eta, limit, step, use_bias, wrong_out, moved_out):
+def learn(act, cnt, targets, W, bias, mask, n_connected, rule, eta, limit, step, use_bias,
+          wrong_out, moved_out):
     """Present cards in order and correct the R-units, Rosenblatt's way.
 
     ``targets`` (n, r) int8: +1 / -1 the required response, 0 leaves that R-unit alone.
     An R-unit answers +1 when its input is above zero (the lecture's rule: at or above);
     with the Rosenblatt rules an input of exactly zero is no answer and counts as wrong.
-    ``L`` holds light levels (n, cells): photocells fire at ``s_threshold``, or pass their
-    light through when ``analog``. Writes per card the number of wrong R-units and of
-    potentiometers that moved.
+    ``act[i, :cnt[i]]`` are card i's firing A-units (from :func:`active_lists`). Writes
+    per card the number of wrong R-units and of potentiometers that moved.
     """
     n_a, n_r = W.shape
     full = True  # every A-unit wired to every R-unit: no mask to consult
     for r in range(n_r):
         full = full and n_connected[r] == n_a
-    acc = np.empty(n_a, counts.dtype)
-    facc = np.empty(n_a, np.float32)
-    active = np.empty(n_a, np.int64)
     is_active = np.zeros(n_a, np.uint8)
     score = np.empty(n_r, np.float64)
     delta = np.empty(n_r, np.float64)
-    for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc, facc,
-                           active)
+    for i in range(act.shape[0]):
+        active, n = act[i], cnt[i]
         for r in range(n_r):
             score[r] = bias[r] if use_bias else 0.0
         for j in range(n):
@@ -181,19 +200,21 @@ def train(L, analog, s_threshold, board, table, thresholds, counts, targets, W, 
         moved_out[i] = moved
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def scores(L, analog, s_threshold, board, table, thresholds, counts, W, bias, out):
     """R-unit inputs (n, r) float64 for a batch of light levels (no training)."""
-    n_a, n_r = W.shape
-    acc = np.empty(n_a, counts.dtype)
-    facc = np.empty(n_a, np.float32)
-    active = np.empty(n_a, np.int64)
-    for i in range(L.shape[0]):
-        n = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc, facc,
-                           active)
-        for r in range(n_r):
-            out[i, r] = bias[r]
-        for j in range(n):
-            a = active[j]
+    n, (n_a, n_r) = L.shape[0], W.shape
+    per = (n + PARTS - 1) // PARTS
+    for part in prange(PARTS):
+        acc = np.empty(n_a, counts.dtype)
+        facc = np.empty(n_a, np.float32)
+        active = np.empty(n_a, np.int64)
+        for i in range(part * per, min(n, (part + 1) * per)):
+            k = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc,
+                               facc, active)
             for r in range(n_r):
-                out[i, r] += W[a, r]
+                out[i, r] = bias[r]
+            for j in range(k):
+                a = active[j]
+                for r in range(n_r):
+                    out[i, r] += W[a, r]

@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 RULES = {"alpha": kernels.ALPHA, "gamma": kernels.GAMMA, "forced": kernels.FORCED,
          "lecture": kernels.LECTURE}
 CONNECTIVITIES = ("full", "partitioned")
-#: Cards are pushed through in chunks of this many, so memory stays flat on long runs.
+#: Cards are pushed through in chunks of up to this many, so memory stays flat on long runs.
 CHUNK = 4096
+#: ... and of at most this many (card, A-unit) pairs, so a huge machine does too.
+CHUNK_CELLS = 4 * 2**20
 
 _PARAMS = ("seed", "wiring_seed", "retina_size", "a_units", "r_units", "excitatory",
            "inhibitory", "a_threshold", "s_threshold", "photocell_noise", "analog", "rule",
@@ -267,8 +269,9 @@ class MarkI:
         need a numpy pass, so the common case costs no copy.
         """
         cells = self.retina_size ** 2
-        for start in range(0, cards.shape[0], CHUNK):
-            light = cards[start:start + CHUNK].reshape(-1, cells)
+        chunk = max(1, min(CHUNK, CHUNK_CELLS // self.a_units))
+        for start in range(0, cards.shape[0], chunk):
+            light = cards[start:start + chunk].reshape(-1, cells)
             if self.photocell_noise > 0:
                 light = light + self.rng_.normal(0.0, self.photocell_noise,
                                                  size=light.shape).astype(np.float32)
@@ -401,13 +404,18 @@ class MarkI:
         wrong = np.zeros(n, dtype=np.int32)
         moved = np.zeros(n, dtype=np.int32)
         n_connected = self.mask_.sum(axis=0).astype(np.int64)
+        args = self._kernel_args()
+        act = cnt = None
         for start, light in self._light(cards):
-            stop = start + light.shape[0]
-            kernels.train(light, *self._kernel_args(), t[start:stop], self.weights_,
-                          self.bias_, self.mask_, n_connected, RULES[self.rule],
-                          float(self.learning_rate), float(self.weight_limit or 0.0),
-                          float(self.weight_step or 0.0), self.rule == "lecture",
-                          wrong[start:stop], moved[start:stop])
+            stop, k = start + light.shape[0], light.shape[0]
+            if act is None:  # one buffer for every chunk: fresh pages cost a fault each
+                act = np.empty((k, self.a_units), dtype=np.int32)
+                cnt = np.empty(k, dtype=np.int64)
+            kernels.active_lists(light, *args, act[:k], cnt[:k])
+            kernels.learn(act[:k], cnt[:k], t[start:stop], self.weights_, self.bias_, self.mask_,
+                          n_connected, RULES[self.rule], float(self.learning_rate),
+                          float(self.weight_limit or 0.0), float(self.weight_step or 0.0),
+                          self.rule == "lecture", wrong[start:stop], moved[start:stop])
         self.presentations_ += n
         self.errors_ += int(np.count_nonzero(wrong))
         self.corrections_ += int(wrong.sum())
