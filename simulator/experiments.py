@@ -53,6 +53,8 @@ class Experiment:
         A run of its own (see below); None for the Mark I runner.
     panel : bool
         Whether the front panel offers it.
+    extras : callable or None
+        ``extras(result) -> dict``: more to report beside the Mark I's run.
     """
 
     name: str
@@ -68,6 +70,8 @@ class Experiment:
     runner: Callable | None = None
     #: Offered on the front panel's experiment button.
     panel: bool = True
+    #: Called with the finished Result; returns its ``details`` (other models, a finding).
+    extras: Callable | None = None
 
 
 def _shapes(*names, style="outline", rotate=True, shift=True, size=None):
@@ -103,6 +107,29 @@ def _lecture(name: str):
             kwargs.pop("trials", None)  # a fixed training set, trained by gradient descent
         return getattr(contrast, name)(seed=seed, **kwargs)
     return run_it
+
+
+def _xor_extras(result: "Result") -> dict:
+    """The lecture's side of XOR: what one layer of weights and a hidden layer do with it."""
+    from .lecture import contrast
+    two = contrast.run_xor(seed=result.seed)
+    d = two.details
+    hidden = d["network"]["sizes"][1]
+    return {
+        "finding": (
+            f"XOR over 16 blocks (Minsky & Papert's generalisation): the Mark I's best "
+            f"{result.best_test_accuracy:.1%}, never 100%, as each A-unit sees at most "
+            f"{result.settings['excitatory'] + result.settings['inhibitory']} of the 16 "
+            "blocks. The "
+            f"two-input XOR: one layer of weights on the raw inputs (the lecture's perceptron) "
+            f"best {d['perceptron']['best_accuracy']:.0%}; a {hidden}-unit hidden layer trained "
+            f"by backpropagation {d['network']['test_accuracy']:.0%}; the Mark I itself on "
+            f"cards of two lit or dark halves {two.best_test_accuracy:.0%}, because its random "
+            "A-units already are a fixed hidden layer."),
+        "two_inputs": {"perceptron": d["perceptron"], "network": d["network"],
+                       "mark1_on_two_halves": {"best_test_accuracy": two.best_test_accuracy,
+                                               "a_units": two.a_units}},
+    }
 
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
@@ -147,7 +174,7 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
     # (Minsky & Papert: parity of 16 blocks needs A-units of order 16).
     Experiment("xor", "XOR over 16 retina blocks (parity, Minsky & Papert 1969)",
                lambda n, rng: parity_cards(n, rng=rng, blocks=4),
-               "never 100% on one trainable layer", trials=10_000),
+               "never 100% on one trainable layer", trials=10_000, extras=_xor_extras),
     # The lecture's contrast: A-units of fan-in 3 on 4 blocks, so Minsky & Papert's order
     # argument holds (parity of 4 needs order 4) while a hidden layer of 8 learns it.
     Experiment("parity", "parity of 4 retina blocks: one trainable layer vs a hidden layer",
@@ -356,6 +383,10 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
     # photocells it draws from the generator, and must not change the figures above)
     mean_active = float(m.associate(test.cards).mean())
     params = {k: v for k, v in m.get_params().items() if k not in ("seed", "wiring_seed")}
-    return Result(exp.name, seed, m.a_units, trials, learned.to_criterion, round(train_acc, 6),
-                  round(learned.curve[-1][1], 6), round(learned.best, 6), learned.curve,
-                  learned.errors, exp.published, test.class_names, params, round(mean_active, 6))
+    result = Result(exp.name, seed, m.a_units, trials, learned.to_criterion,
+                    round(train_acc, 6), round(learned.curve[-1][1], 6), round(learned.best, 6),
+                    learned.curve, learned.errors, exp.published, test.class_names, params,
+                    round(mean_active, 6))
+    if exp.extras is not None:
+        result.details = exp.extras(result)
+    return result

@@ -173,6 +173,12 @@ def test_lecture_contrast_experiments_report_the_other_models():
     r = json.loads(out)
     assert r["best_test_accuracy"] < 1.0                  # one trainable layer: never 100%
     assert r["details"]["network"]["test_accuracy"] == 1.0  # a hidden layer: learns it
+    code, out, err = run("experiment", "xor", "--seed", "1", "--trials", "500", "--json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["best_test_accuracy"] < 1.0
+    two = r["details"]["two_inputs"]
+    assert two["network"]["test_accuracy"] == 1.0 and two["perceptron"]["best_accuracy"] <= 0.75
     code, out, err = run("experiment", "logistic", "--seed", "1")
     assert code == 0, err
     assert "threshold 0.3" in out and "recall" in out
