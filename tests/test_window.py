@@ -171,3 +171,22 @@ def test_demo_without_a_display_falls_back_to_headless(tmp_path):
     assert shot.is_file()
     with Image.open(shot) as im:
         assert im.format == "PNG" and im.size == (1920, 1080)
+
+
+def test_full_screen_fills_the_screen_and_comes_back(xvfb, tmp_path):
+    """The f key fills the X screen (no window manager, as on a kiosk) and restores the window."""
+    code = (
+        "import pygame\n"
+        "from simulator.session import Session\n"
+        "from simulator.panel.app import Panel, open_window\n"
+        "p = Panel(Session(), open_window((1280, 720), headless=False, fullscreen=False))\n"
+        "key = lambda: p.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_f, mod=0))\n"
+        "key(); p.draw(); pygame.display.flip()\n"
+        "print(*pygame.display.get_surface().get_size(), *p.layout.size)\n"
+        "key(); print(*pygame.display.get_surface().get_size(), *p.layout.size)\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=_x11_env(xvfb), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    full, back = proc.stdout.strip().splitlines()[-2:]
+    assert full.split() == ["1920", "1080", "1920", "1080"]
+    assert back.split() == ["1280", "720", "1280", "720"]

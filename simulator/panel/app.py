@@ -70,6 +70,7 @@ class Panel:
         self._a_lamps = None
         self._background = None
         self.after = None            # the "After 1958" page, while it is shown
+        self._windowed = None        # the window's size before going full screen
 
     # ------------------------------------------------------------------ update
     def update(self, dt: float) -> None:
@@ -260,11 +261,18 @@ class Panel:
     def _toggle_fullscreen(self) -> None:
         if pygame.display.get_surface() is not self.surface:
             return  # drawing off screen: nothing to toggle
+        # set_mode rather than toggle_fullscreen: the latter keeps the window's size on X11
+        # without a window manager (a kiosk), so the panel would not fill the screen
         try:
-            pygame.display.toggle_fullscreen()
+            if self.surface.get_flags() & pygame.FULLSCREEN:
+                screen = pygame.display.set_mode(self._windowed or (1600, 900), pygame.RESIZABLE)
+            else:
+                self._windowed = self.surface.get_size()
+                screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
         except pygame.error as exc:
             self.session.alert = f"full screen is not available here: {exc}"
-        self.resize(pygame.display.get_surface())
+            return
+        self.resize(screen)
 
     def _click(self, pos) -> None:
         L, s = self.layout, self.session
