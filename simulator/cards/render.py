@@ -40,16 +40,28 @@ def canvas() -> tuple[Image.Image, ImageDraw.ImageDraw]:
 # few percent with its position and angle. Lighting exactly the fine pixels whose centres
 # lie inside keeps every card of a figure the same total light, wherever it is.
 
+def _span(lo: float, hi: float) -> slice:
+    """Fine pixels whose centres may lie in [lo, hi] (cell coordinates), a pixel of margin."""
+    n = _CENTRES.size
+    return slice(max(0, int(np.floor(lo * SUPERSAMPLE)) - 1),
+                 min(n, int(np.ceil(hi * SUPERSAMPLE)) + 1))
+
+
 def convex_polygon(vertices: np.ndarray) -> np.ndarray:
     """Supersampled mask of a convex polygon with (k, 2) vertices in cell coordinates."""
-    x, y = _CENTRES[None, :], _CENTRES[:, None]
     vertices = np.asarray(vertices, dtype=np.float64)
+    # Only the polygon's bounding box can hold pixels inside it: test those alone.
+    rows = _span(vertices[:, 1].min(), vertices[:, 1].max())
+    cols = _span(vertices[:, 0].min(), vertices[:, 0].max())
+    x, y = _CENTRES[None, cols], _CENTRES[rows, None]
     following = np.roll(vertices, -1, axis=0)
     turn = np.sign(np.sum(vertices[:, 0] * following[:, 1] - following[:, 0] * vertices[:, 1]))
     inside = np.ones((y.size, x.size), dtype=bool)
     for (x0, y0), (x1, y1) in zip(vertices, following):
         inside &= turn * ((x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)) >= 0
-    return inside
+    mask = np.zeros((_CENTRES.size, _CENTRES.size), dtype=bool)
+    mask[rows, cols] = inside
+    return mask
 
 
 def box(x0: float, y0: float, x1: float, y1: float, *, ellipse: bool = False) -> np.ndarray:
@@ -73,12 +85,11 @@ def to_grid(picture: Image.Image | np.ndarray) -> np.ndarray:
     """Area-average a supersampled canvas (pillow "L" image or 0/1 mask) to (GRID, GRID) light."""
     if isinstance(picture, Image.Image):
         fine = picture.convert("F")
-        scale = 255.0
-    else:
-        fine = Image.fromarray(np.asarray(picture, dtype=np.float32), mode="F")
-        scale = 1.0
-    small = np.asarray(fine.resize((GRID, GRID), Image.Resampling.BOX), dtype=np.float32) / scale
-    return np.clip(small, 0.0, 1.0)
+        small = np.asarray(fine.resize((GRID, GRID), Image.Resampling.BOX), dtype=np.float32)
+        return np.clip(small / 255.0, 0.0, 1.0)
+    # A 0/1 mask: count the lit fine pixels of each cell (exact: a count over 64)
+    counts = np.asarray(picture).reshape(GRID, SUPERSAMPLE, GRID, SUPERSAMPLE).sum(axis=(1, 3))
+    return (counts / SUPERSAMPLE ** 2).astype(np.float32)
 
 
 def random_center(half_w: float, half_h: float, rng: np.random.Generator,
