@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator import experiments as E  # noqa: E402
 from simulator.machine import MarkI  # noqa: E402
+from simulator.statefile import write_atomically  # noqa: E402
 
 #: Cards dealt to measure P_a per seed.
 
@@ -201,7 +202,7 @@ def main(argv=None) -> int:
     text = "\n".join(out) + "\n"
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+        write_atomically(args.out, lambda fh: fh.write(text.encode("utf-8")))
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -23,6 +23,8 @@ AMBER = (255, 176, 60)
 BLUE = (90, 150, 255)
 GRID = (48, 44, 40)
 TEXT = (230, 220, 200)
+#: Beyond this many tiles a PNG plugboard chart is too big to look at (and to hold in memory).
+MAX_CHART_UNITS = 4096
 
 
 def _font(px: int) -> ImageFont.FreeTypeFont:
@@ -53,6 +55,9 @@ def write_wiring(plugboard: Plugboard, path, *, seed=None) -> None:
     """
     if _suffix(path, (".csv", ".png")) == ".csv":
         _write_wiring_csv(plugboard, path)
+    elif plugboard.a_units > MAX_CHART_UNITS:
+        raise ConfigError(f"{path}: a PNG chart shows at most {MAX_CHART_UNITS:,} A-units, the "
+                          f"plugboard has {plugboard.a_units:,}; write a .csv instead")
     else:
         _save_png(wiring_picture(plugboard, seed=seed), path)
 
@@ -79,7 +84,7 @@ def wiring_picture(pb: Plugboard, *, seed=None, cell: int = 3) -> Image.Image:
     title_h = 36
     img = np.zeros((title_h + rows * tile + 2, cols * tile + 2, 3), np.uint8)
     img[:] = BACKGROUND
-    m = pb.matrix()
+    m = pb.board()
     for a in range(pb.a_units):
         r, c = divmod(a, cols)
         y0, x0 = title_h + r * tile + 2, c * tile + 2

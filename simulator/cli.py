@@ -10,7 +10,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +17,6 @@ import numpy as np
 from . import experiments
 from .errors import Mark1Error
 from .lecture.commands import add_lecture_parser
-
-log = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
 
@@ -64,14 +61,12 @@ def _print_experiment(result: experiments.Result, exp: experiments.Experiment) -
     print("  presentations  test accuracy  errors since last row")
     rows = r.curve if len(r.curve) <= 14 else [r.curve[i] for i in
                                                np.unique(np.geomspace(1, len(r.curve), 14).astype(int) - 1)]
-    err_at = dict((t, e) for t, e in r.errors)
     last = 0
     for t, acc in rows:
         since = sum(e for tt, e in r.errors if last < tt <= t)
         bar = "#" * int(round(max(acc - 0.4, 0) / 0.6 * 30))
         print(f"  {t:>13,}  {acc:>12.1%}  {since:>6,}  {bar}")
         last = t
-    del err_at
     print()
     crit = (f"{r.trials_to_criterion:,} presentations" if r.trials_to_criterion is not None
             else "not reached")
@@ -91,8 +86,10 @@ def cmd_experiment(args) -> int:
     if not args.name:
         raise Mark1Error("name an experiment, or use --list to see them")
     exp = experiments.get(args.name)
+    if args.plot:
+        _check_output(args.plot, (".png",))
     trials = args.trials or exp.trials
-    bar = _progress_bar(trials, exp.name)
+    bar = _progress_bar(trials or 0, exp.name)
     last = [0]
 
     def progress(done):
@@ -145,6 +142,8 @@ def cmd_train(args) -> int:
     from .machine import MarkI
     deck = folder_cards(args.folder)
     state = Path(args.state)
+    if not state.resolve().parent.is_dir():
+        raise Mark1Error(f"{state}: folder {state.resolve().parent} does not exist; create it first")
     if state.exists():
         m = MarkI.load(state)
         if m.class_names_ and m.class_names_ != deck.class_names:
@@ -192,6 +191,26 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.5 <= value <= 100:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give 0.5 to 100 trials a second")
+    return value
+
+
+def _check_output(path, suffixes) -> None:
+    """Refuse an output path before the long work, not after it."""
+    p = Path(path)
+    if p.suffix.lower() not in suffixes:
+        raise Mark1Error(f"{path}: output must end in {' or '.join(suffixes)}")
+    folder = p.resolve().parent
+    if not folder.is_dir():
+        raise Mark1Error(f"{path}: folder {folder} does not exist; create it first")
+
+
 def cmd_demo(args) -> int:
     """The 1958 left/right demonstration on the Mark I's front panel."""
     from .panel.app import Panel, no_display, open_window, run
@@ -204,11 +223,11 @@ def cmd_demo(args) -> int:
         print("mark1: no display found; running the demo off screen (--headless)", file=sys.stderr)
     shot = args.screenshot or ("mark1-panel.png" if headless else None)
     if shot:
-        folder = Path(shot).resolve().parent
-        if not folder.is_dir():
-            raise Mark1Error(f"{shot}: folder {folder} does not exist; create it first")
-        if Path(shot).suffix.lower() != ".png":
-            raise Mark1Error(f"{shot}: the screenshot must end in .png")
+        _check_output(shot, (".png",))
+    if not experiments.get(args.experiment).panel:
+        shown = ", ".join(e.name for e in experiments.EXPERIMENTS.values() if e.panel)
+        raise Mark1Error(f"experiment {args.experiment!r} is not shown on the panel; choose one "
+                         f"of {shown}")
     session = Session(seed=args.seed, experiment=args.experiment, speed=args.speed)
     state = Path(args.state) if args.state else Path("mark1-state.mark1")
     if args.state and state.exists() and not session.load(state):
@@ -220,7 +239,8 @@ def cmd_demo(args) -> int:
         session.say(f"({sound.reason})")
     panel = Panel(session, screen, sound=sound, state_path=state)
     for picture in args.picture or []:
-        session.load_picture(picture)
+        if not session.load_picture(picture):
+            print(f"mark1: {session.alert} (the demo goes on)", file=sys.stderr)
     if session.demo:
         session.toggle_run()  # the demonstration starts by itself, as in 1958
     clock = SteppedClock(1 / 30) if headless else FrameClock(60)
@@ -291,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--state", metavar="F", help="state file to load at the start and for save/load")
     d.add_argument("--seed", type=_whole(0, 2**63 - 1), default=1958, help="plugboard and cards")
     d.add_argument("--experiment", default="left-right", help="cards to start with")
-    d.add_argument("--speed", type=float, default=2.0, help="trials per second (0.5 to 100)")
+    d.add_argument("--speed", type=_speed, default=2.0, help="trials per second (0.5 to 100)")
     d.add_argument("--fullscreen", action="store_true")
     d.add_argument("--headless", action="store_true", help="draw off screen; print progress")
     d.add_argument("--frames", type=_whole(1, 10_000_000), help="stop after N frames")

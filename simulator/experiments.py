@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -40,8 +41,8 @@ class Experiment:
         ``deal(n, rng) -> Deck``: ``n`` fresh cards.
     published : str
         The published result this experiment reproduces (REFERENCE.md).
-    trials : int
-        Default number of presentations.
+    trials : int or None
+        Default number of presentations (None: the runner trains a fixed set its own way).
     train_cards : int or None
         Size of the fixed training set presented over and over; None for a stream of fresh
         cards (each presented once).
@@ -61,7 +62,7 @@ class Experiment:
     title: str
     deal: Callable[[int, np.random.Generator], Deck]
     published: str
-    trials: int
+    trials: int | None
     train_cards: int | None = None
     test_cards: int = 1000
     machine: dict = field(default_factory=dict)
@@ -103,8 +104,6 @@ def _lecture(name: str):
         from .lecture import contrast
         given = {"trials": trials, "a_units": a_units, "test_cards": test_cards}
         kwargs = {k: v for k, v in given.items() if v is not None}
-        if name == "run_logistic":
-            kwargs.pop("trials", None)  # a fixed training set, trained by gradient descent
         return getattr(contrast, name)(seed=seed, **kwargs)
     return run_it
 
@@ -183,10 +182,20 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
                "trained by backpropagation learns it", trials=4000,
                machine={"excitatory": 2, "inhibitory": 1}, runner=_lecture("run_parity")),
     Experiment("logistic", "logistic regression on the A-units, square vs circle",
-               _shapes("square", "circle", style="solid"),
-               "(lecture) a higher threshold buys precision, a lower one recall", trials=500,
-               runner=_lecture("run_logistic"), panel=False),
+               _shapes("square", "circle"),
+               "(lecture) threshold 0.5 by default; a higher threshold buys precision, a lower "
+               "one recall", trials=None, runner=_lecture("run_logistic"), panel=False),
 ]}
+
+
+def class_names(exp: Experiment) -> tuple[str, ...]:
+    """An experiment's class names (from one card dealt on the side)."""
+    return _class_names(exp.name)
+
+
+@lru_cache(maxsize=None)
+def _class_names(name: str) -> tuple[str, ...]:
+    return EXPERIMENTS[name].deal(1, np.random.default_rng(0)).class_names
 
 
 def get(name: str) -> Experiment:
@@ -338,16 +347,22 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
     Result
     """
     exp = get(name)
-    trials = exp.trials if trials is None else trials
-    for label, value, lo in (("trials", trials, 1), ("seed", seed, 0),
+    if exp.runner is not None and exp.trials is None and trials is not None:
+        raise ConfigError(f"{exp.name} trains a fixed set by gradient descent: --trials does not "
+                          "apply to it")
+    given_trials, trials = trials, exp.trials if trials is None else trials
+    for label, value, lo in (("trials", trials if trials is not None else 1, 1), ("seed", seed, 0),
                              ("test cards", test_cards if test_cards is not None else 1, 1),
                              ("a_units", a_units if a_units is not None else 1, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
             raise ConfigError(f"{label} must be a whole number >= {lo}, got {value!r}")
-    if trials > 10_000_000:
+    if trials is not None and trials > 10_000_000:
         raise ConfigError(f"trials must be at most 10,000,000, got {trials:,}")
     if exp.runner is not None:
-        return exp.runner(seed=seed, trials=trials, a_units=a_units, test_cards=test_cards)
+        result = exp.runner(seed=seed, trials=given_trials, a_units=a_units,
+                            test_cards=test_cards)
+        result.published = exp.published  # the registry's words, one place
+        return result
     settings = {**exp.machine, **(machine or {})}
     if a_units is not None:
         settings["a_units"] = a_units

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import coding as _coding
 from . import kernels
-from .errors import CardError, ConfigError, StateFileError
+from .errors import ConfigError, StateFileError
 from .plugboard import Plugboard
 from .retina import Retina
 from .statefile import load_state, save_state
@@ -316,6 +316,28 @@ class MarkI:
             kernels.scores(light, *self._kernel_args(), self.weights_, bias,
                            out[start:start + light.shape[0]])
         return out
+
+    def look(self, card) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One presentation of one card, seen once: S-units, A-units and R-unit inputs.
+
+        With photocell noise each call to :meth:`sense`, :meth:`associate` or :meth:`scores`
+        draws fresh noise; this draws it once, so the three agree (what a panel shows).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            S activity (cells,) float32, A activity (a_units,) uint8, R inputs (r_units,).
+        """
+        self._ensure_built()
+        cards = self.retina.check_cards(card)[:1]
+        _, light = next(self._light(cards))
+        s = light[0] if self.analog else (light[0] >= np.float32(self.s_threshold)).astype(np.float32)
+        a = np.empty((1, self.a_units), dtype=np.uint8)
+        kernels.associate(light, *self._kernel_args(), a)
+        out = np.empty((1, self.r_units), dtype=np.float64)
+        bias = self.bias_ if self.rule == "lecture" else np.zeros(self.r_units)
+        kernels.scores(light, *self._kernel_args(), self.weights_, bias, out)
+        return s, a[0], out[0]
 
     def respond(self, cards) -> np.ndarray:
         """R-unit answers (n, r_units) int8 in {-1, +1}: +1 where the lamp lights."""

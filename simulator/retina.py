@@ -139,15 +139,6 @@ class Retina:
         self.noise = noise
         self.analog = analog
 
-    def validate(self) -> None:
-        """Raise ConfigError when a setting is out of range."""
-        if not isinstance(self.size, (int, np.integer)) or not 2 <= self.size <= 256:
-            raise ConfigError(f"retina size must be a whole number from 2 to 256, got {self.size!r}")
-        if not 0.0 < float(self.threshold) <= 1.0:
-            raise ConfigError(f"photocell threshold must be in (0, 1], got {self.threshold!r}")
-        if not 0.0 <= float(self.noise) <= 1.0:
-            raise ConfigError(f"photocell noise must be in [0, 1], got {self.noise!r}")
-
     @property
     def n_cells(self) -> int:
         return int(self.size) ** 2

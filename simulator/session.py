@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from . import experiments
-from .errors import Mark1Error, StateFileError
+from .coding import decode
+from .errors import ConfigError, Mark1Error, StateFileError
 from .machine import MarkI
 from .retina import light_levels
 
@@ -56,6 +57,8 @@ class Session:
     """
 
     def __init__(self, *, seed: int = 1958, experiment: str = "left-right", speed: float = 2.0):
+        if not (isinstance(speed, (int, float)) and 0 < speed < float("inf")):
+            raise ConfigError(f"speed must be a number of trials a second above 0, got {speed!r}")
         self.seed = seed
         self.log: deque[str] = deque(maxlen=200)
         self.lines_said = 0       # lines ever added to the log (it keeps only the latest)
@@ -118,11 +121,11 @@ class Session:
 
     def _look(self) -> None:
         m = self.machine
-        self.s_activity = m.sense(self.card[None])[0] > 0
-        self.a_activity = m.associate(self.card[None])[0]
-        self.scores = m.scores(self.card[None])[0]
-        self.r_lamps = self.scores > 0
-        self.answer = int(m.predict(self.card[None])[0])
+        s, self.a_activity, self.scores = m.look(self.card)  # one (noisy) view for all three
+        self.s_activity = s > 0
+        lecture = m.rule == "lecture"
+        self.r_lamps = self.scores >= 0 if lecture else self.scores > 0
+        self.answer = int(decode(self.scores[None], m.coding, m.n_classes_, ties_fire=lecture)[0])
         if m.coding == "winner" and not self.r_lamps[:len(self.class_names)].any():
             self.answer = -1  # no answer lamp lit: the machine says nothing
         self.version += 1
@@ -291,16 +294,14 @@ class Session:
             m = MarkI.load(path)
             if m.n_classes_ is None:
                 raise StateFileError(f"{path}: the machine in it was never trained on classes")
-            if m.n_classes_ != len(self.class_names):
-                exp = next((e for e in experiments.EXPERIMENTS.values()
-                            if len(e.deal(1, np.random.default_rng(0)).class_names) == m.n_classes_),
-                           None)
-                if exp is None:
-                    raise StateFileError(f"{path}: a machine for {m.n_classes_} classes; no "
-                                         "experiment here has that many")
-                self._start(exp, m.wiring_seed or 0, machine=m)
-            else:
-                self._start(self.experiment, m.wiring_seed or 0, machine=m)
+            names = m.class_names_ or ()
+            exp = next((e for e in experiments.EXPERIMENTS.values()
+                        if e.panel and experiments.class_names(e) == names), None)
+            if exp is None:
+                raise StateFileError(f"{path}: a machine for classes {', '.join(names) or '(unnamed)'}"
+                                     "; no experiment on the panel has those")
+            self._start(exp, m.wiring_seed if m.wiring_seed is not None else (m.seed or 0),
+                        machine=m)
         except Mark1Error as exc:
             self.alert = str(exc)
             self.say(f"not loaded: {exc}")

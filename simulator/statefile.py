@@ -100,8 +100,11 @@ def load_state(path, required: tuple[str, ...]) -> tuple[dict, dict[str, np.ndar
         raise
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise StateFileError(f"{path}: state file is truncated or corrupted ({exc})") from None
-    except (OSError, ValueError) as exc:
-        raise StateFileError(f"{path}: not a Mark I state file ({exc})") from None
+    except ValueError:
+        # numpy's own words here suggest unpickling the file: never advise that
+        raise StateFileError(f"{path}: not a Mark I state file") from None
+    except OSError as exc:
+        raise StateFileError(f"{path}: cannot read the state file ({exc.strerror or exc})") from None
     try:
         header = json.loads(arrays.pop("header").tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):

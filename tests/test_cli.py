@@ -67,6 +67,12 @@ def test_same_seed_same_result_other_seed_other_wiring():
     (["wiring", "--seed", "1", "--out", "w.txt"], "must end in .csv or .png"),
     (["classify", "--state", "/nonexistent.mark1", "x.png"], "no such state file"),
     (["bogus"], "invalid choice"),
+    (["demo", "--headless", "--speed", "0"], "out of range"),
+    (["demo", "--headless", "--speed", "nan"], "out of range"),
+    (["demo", "--headless", "--experiment", "logistic"], "not shown on the panel"),
+    (["experiment", "logistic", "--trials", "5"], "does not apply"),
+    (["experiment", "square-circle", "--plot", "/nonexistent-dir/c.png"], "does not exist"),
+    (["wiring", "--seed", "1", "--a-units", "5000", "--out", "/tmp/w.png"], "write a .csv"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, fragment):
     assert_one_line_error(*run(*args), fragment)
@@ -182,3 +188,9 @@ def test_lecture_contrast_experiments_report_the_other_models():
     code, out, err = run("experiment", "logistic", "--seed", "1")
     assert code == 0, err
     assert "threshold 0.3" in out and "recall" in out
+
+
+def test_demo_says_when_a_picture_cannot_be_shown(tmp_path):
+    code, out, err = run("demo", "--headless", "--frames", "3", "--screenshot",
+                         str(tmp_path / "p.png"), "--picture", str(tmp_path / "nothere.png"))
+    assert code == 0 and "nothere.png: no such picture file" in err

@@ -216,7 +216,10 @@ def test_every_control_does_what_it_says(panel, tmp_path):
     assert panel.show_help
     click(panel, (5, 5))                   # a click anywhere closes the card
     assert not panel.show_help
-    click(panel, L.buttons["full screen"].center)  # off screen: nothing to toggle, no crash
+    click(panel, L.buttons["full screen"].center)
+    assert panel.surface.get_flags() & pygame.FULLSCREEN and panel.layout.size == panel.surface.get_size()
+    key(panel, pygame.K_f)                 # and back to the window it was
+    assert panel.surface.get_size() == (1280, 720) and panel.layout.size == (1280, 720)
     key(panel, pygame.K_q)
     assert panel.quit
     panel.quit = False
@@ -271,3 +274,21 @@ def test_demo_runs_by_itself_until_it_stops_erring(panel):
     assert frames < 30 * 600
     # the last 20 trials were all right
     assert all(line.endswith("right") for line in list(s.log)[-21:-1])
+
+
+def test_loading_a_state_switches_to_its_experiment_and_wiring(tmp_path):
+    other = Session(seed=7, experiment="square-circle")
+    other.step()
+    other.save(tmp_path / "sc.mark1")
+    s = Session(seed=1958)
+    assert s.load(tmp_path / "sc.mark1")
+    assert s.experiment.name == "square-circle" and s.class_names == ("square", "circle")
+    assert s.wiring_seed == 7 and s.machine.presentations_ == 1
+
+
+def test_a_noisy_machine_shows_one_view_of_the_card():
+    s = Session(seed=3, experiment="letters")  # photocells with noise
+    s.deal()
+    m = s.machine
+    lit = s.s_activity.astype(np.float32) @ m.plugboard_.matrix()
+    np.testing.assert_array_equal(s.a_activity, (lit >= m.a_threshold).astype(np.uint8))

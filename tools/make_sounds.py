@@ -25,10 +25,13 @@ on every run.
 from __future__ import annotations
 
 import argparse
+import io
 import wave
 from pathlib import Path
 
 import numpy as np
+
+from simulator.statefile import write_atomically
 
 RATE = 22050
 """Sample rate in Hz (matches the panel's mixer settings)."""
@@ -195,11 +198,14 @@ def to_pcm16(x: np.ndarray) -> np.ndarray:
 
 def write_wav(path: Path, pcm: np.ndarray) -> None:
     """Write 16-bit mono PCM at :data:`RATE` (the header holds no date, so bytes are stable)."""
-    with wave.open(str(path), "wb") as w:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(RATE)
         w.writeframes(pcm.tobytes())
+    data = buf.getvalue()
+    write_atomically(path, lambda fh: fh.write(data))
 
 
 def analyse(pcm: np.ndarray) -> dict[str, float]:

@@ -73,7 +73,7 @@ class AfterPage:
         r = self.rects(L)
         readouts.label(target, "AFTER 1958: A HIDDEN LAYER LEARNS XOR", (px(30), px(14)), px(40),
                        theme.LAMP_ON)
-        readouts.label(target, f"EPOCH {lab.epoch}   LOSS {lab.loss():.4f}   "
+        readouts.label(target, f"EPOCH {lab.epoch}   LOSS {lab.losses[-1]:.4f}   "
                        f"{ACTIVATION_LABELS[lab.activation].upper()} HIDDEN UNITS   "
                        f"RATE {lab.rate:g}   {'RUNNING' if lab.running else 'PAUSED'}",
                        (px(30), px(70)), px(22), theme.ENGRAVING)
@@ -169,9 +169,10 @@ class AfterPage:
                 readouts.label(target, f"{int(v)}", (rect.x + rect.width * c, y), px(30), colour)
             readouts.label(target, f"{outs[k]:.3f}", (rect.x + rect.width * cols[3], y), px(30),
                            theme.RIGHT if right else theme.WRONG)
-        verdict = "all four right" if lab.solved() else "still learning"
-        readouts.label(target, verdict, (rect.right - px(16), rect.bottom - px(12)), px(22),
-                       theme.RIGHT if lab.solved() else theme.DIM_TEXT, anchor="bottomright")
+        solved = bool(np.all((outs > 0.5) == (Y[:, 0] > 0.5)))
+        readouts.label(target, "all four right" if solved else "still learning",
+                       (rect.right - px(16), rect.bottom - px(12)), px(22),
+                       theme.RIGHT if solved else theme.DIM_TEXT, anchor="bottomright")
 
     def _draw_loss(self, target, rect, L: Layout) -> None:
         lab, px = self.lab, L.px

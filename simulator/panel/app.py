@@ -7,7 +7,6 @@ something changed, so an idle panel costs next to nothing.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -15,14 +14,12 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from ..errors import DeviceError, Mark1Error
+from ..errors import DeviceError
 from ..session import CURVE_BLOCK, Session
 from ..statefile import write_atomically
 from . import controls, layout as layout_mod, lamps, potentiometers, readouts, theme
-from .clock import FrameClock, SteppedClock
+from .clock import FrameClock
 from .sound import SoundBoard
-
-log = logging.getLogger(__name__)
 
 ALERT_SECONDS = 8.0
 
@@ -50,9 +47,8 @@ class Panel:
         self.state_path = Path(state_path)
         self.layout = layout_mod.compute(surface.get_size())
         self.retina_lamps = lamps.LampGrid(session.machine.retina_size, session.machine.retina_size)
-        self.a_grid_shape = (32, 16)
         self.needles = potentiometers.Needles()
-        self.dials = potentiometers.DialStrip(*self.a_grid_shape)
+        self.dials = potentiometers.DialStrip(*self._a_shape())
         self.heatmap = potentiometers.HeatMap()
         self.selected_r = 0
         self.show_help = False
@@ -71,6 +67,7 @@ class Panel:
         self._background = None
         self.after = None            # the "After 1958" page, while it is shown
         self._windowed = None        # the window's size before going full screen
+        self._scale = None           # the potentiometers' full scale, from update()
 
     # ------------------------------------------------------------------ update
     def update(self, dt: float) -> None:
@@ -84,8 +81,8 @@ class Panel:
             self._seen_alert, self.alert_left = s.alert, ALERT_SECONDS
         self.alert_left = max(0.0, self.alert_left - dt)
         w = s.machine.weights
-        scale = potentiometers.full_scale(w, s.machine.weight_limit)
-        self._moving = self.needles.update(w / scale, dt)
+        self._scale = potentiometers.full_scale(w, s.machine.weight_limit)
+        self._moving = self.needles.update(w / self._scale, dt)
         if self.sound is not None:
             if s.answer != self._last_answer:
                 self.sound.relay()
@@ -109,7 +106,7 @@ class Panel:
 
     def handle(self, event) -> None:
         """Act on one pygame event (keys, mouse, touch, dropped files, window changes)."""
-        s, L = self.session, self.layout
+        s = self.session
         if self.after is not None and self._handle_after(event):
             pass
         elif event.type == pygame.QUIT:
@@ -236,7 +233,8 @@ class Panel:
         elif name == "experiment":
             from .. import experiments
             names = [e.name for e in experiments.EXPERIMENTS.values() if e.panel]
-            s.select(names[(names.index(s.experiment.name) + 1) % len(names)])
+            here = names.index(s.experiment.name) if s.experiment.name in names else -1
+            s.select(names[(here + 1) % len(names)])
             self.needles = potentiometers.Needles()
             self.selected_r = self.teach_class = 0
             self._a_lamps = None
@@ -382,7 +380,6 @@ class Panel:
         target.blit(self._background, (0, 0))
         self._draw_header()
         self._draw_card()
-        size = s.machine.retina_size
         self.retina_lamps.draw(target, L.retina, s.s_activity.astype(np.float32))
         cols, rows = self._a_shape()
         if self._a_lamps is None or (self._a_lamps.cols, self._a_lamps.rows) != (cols, rows):
@@ -402,7 +399,6 @@ class Panel:
             self._draw_wires()
         if self.show_help:
             controls.help_card(target, L.scale)
-        del size
         self._drawn_key = self._frame_key()
 
     def _paint_background(self) -> pygame.Surface:
@@ -492,7 +488,7 @@ class Panel:
         m = s.machine
         r = min(self.selected_r, m.r_units - 1)
         name = self._r_names()[r]
-        scale = potentiometers.full_scale(m.weights, m.weight_limit)
+        scale = self._scale or potentiometers.full_scale(m.weights, m.weight_limit)
         readouts.label(self.surface, f"POTENTIOMETERS OF R{r + 1} ({name}), full scale +/-{scale:g}",
                        (L.dials.x, L.dials.y - px(34)), px(22))
         shown = self.needles.shown if self.needles.shown is not None else m.weights / scale
@@ -500,6 +496,8 @@ class Panel:
         if s.correction is not None and r in s.correction.r_units and self._moving:
             moving = np.zeros(m.a_units, bool)
             moving[s.correction.a_units] = True
+        if (self.dials.cols, self.dials.rows) != self._a_shape():  # one dial per A-unit
+            self.dials = potentiometers.DialStrip(*self._a_shape())
         self.dials.draw(self.surface, L.dials, shown[:, r], moving)
         self.heatmap.draw(self.surface, L.heatmap, shown, r)
 

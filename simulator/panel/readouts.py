@@ -86,7 +86,6 @@ def error_curve(target: pygame.Surface, rect: pygame.Rect, blocks, block: int,
                 scale: float) -> None:
     """Errors per block of trials as bars, the newest on the right."""
     pygame.draw.rect(target, theme.PANEL, rect)
-    n = max(20, len(blocks))
     shown = list(blocks)[-60:]
     n = max(20, len(shown))
     bw = rect.width / n

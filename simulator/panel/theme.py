@@ -29,7 +29,7 @@ MIN_W, MIN_H = 800, 450
 
 
 @lru_cache(maxsize=32)
-def font(px: int, bold: bool = True) -> pygame.font.Font:
+def font(px: int) -> pygame.font.Font:
     """The panel's typeface (DejaVu Sans Bold, shipped in assets/) at ``px`` pixels."""
     return pygame.font.Font(str(asset_path("fonts", "DejaVuSans-Bold.ttf")), max(6, int(px)))
 
