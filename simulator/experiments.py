@@ -253,10 +253,14 @@ class Result:
         }
 
 
-def _card_keys(cards: np.ndarray) -> set[bytes]:
+def _card_key_list(cards: np.ndarray) -> list[bytes]:
     # Quantised to 8 bits, as a card would be printed: equal keys mean the same card.
     q = np.rint(np.clip(cards, 0, 1) * 255).astype(np.uint8)
-    return {row.tobytes() for row in q.reshape(len(q), -1)}
+    return [row.tobytes() for row in q.reshape(len(q), -1)]
+
+
+def _card_keys(cards: np.ndarray) -> set[bytes]:
+    return set(_card_key_list(cards))
 
 
 def _deal_unseen(exp: Experiment, n: int, rng, exclude: set[bytes]) -> Deck:
@@ -264,8 +268,7 @@ def _deal_unseen(exp: Experiment, n: int, rng, exclude: set[bytes]) -> Deck:
     parts, have = [], 0
     for _ in range(1000):
         deck = exp.deal(max(n - have, 1) + 8, rng)
-        keys = np.rint(np.clip(deck.cards, 0, 1) * 255).astype(np.uint8).reshape(len(deck), -1)
-        fresh = np.array([k.tobytes() not in exclude for k in keys])
+        fresh = np.array([k not in exclude for k in _card_key_list(deck.cards)])
         parts.append(deck.subset(np.flatnonzero(fresh)[: n - have]))
         have += len(parts[-1])
         if have >= n:

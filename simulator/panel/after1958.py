@@ -30,12 +30,7 @@ class AfterPage:
     # ------------------------------------------------------------------ geometry
     def rects(self, L: Layout) -> dict[str, pygame.Rect]:
         """Where the page's parts and buttons are, for the window's layout."""
-        def R(x, y, w, h):
-            s = L.scale
-            ox = (L.size[0] - 1920 * s) / 2
-            oy = (L.size[1] - 1080 * s) / 2
-            return pygame.Rect(round(ox + x * s), round(oy + y * s), round(w * s), round(h * s))
-
+        R = L.rect
         out = {"network": R(40, 130, 1000, 700), "table": R(1120, 130, 760, 300),
                "loss": R(1120, 500, 760, 300), "text": R(40, 860, 1840, 100)}
         for i, name in enumerate(BUTTONS):

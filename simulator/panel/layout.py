@@ -37,19 +37,29 @@ class Layout:
     buttons: dict[str, pygame.Rect]
     too_small: bool
 
+    def rect(self, x: float, y: float, w: float, h: float) -> pygame.Rect:
+        """A rectangle given at the design size (1920 x 1080), in window pixels."""
+        return design_rect(self.size, x, y, w, h)
+
     def px(self, design: float) -> int:
         """A design length (at 1920 x 1080) in window pixels."""
         return max(1, int(round(design * self.scale)))
+
+
+def design_rect(size, x: float, y: float, w: float, h: float) -> pygame.Rect:
+    """A rectangle given at 1920 x 1080, scaled and centred into a window of ``size``."""
+    s = min(size[0] / DESIGN_W, size[1] / DESIGN_H)
+    ox, oy = (size[0] - DESIGN_W * s) / 2, (size[1] - DESIGN_H * s) / 2
+    return pygame.Rect(round(ox + x * s), round(oy + y * s), round(w * s), round(h * s))
 
 
 def compute(size: tuple[int, int]) -> Layout:
     """The layout for a window of ``size`` (width, height)."""
     w, h = size
     s = min(w / DESIGN_W, h / DESIGN_H)
-    ox, oy = (w - DESIGN_W * s) / 2, (h - DESIGN_H * s) / 2
 
     def R(x, y, rw, rh):
-        return pygame.Rect(round(ox + x * s), round(oy + y * s), round(rw * s), round(rh * s))
+        return design_rect(size, x, y, rw, rh)
 
     bw, gap = 116, 8
     buttons = {name: R(30 + i * (bw + gap), 1000, bw, 56) for i, name in enumerate(BUTTONS)}
