@@ -80,22 +80,29 @@ def active_lists(L, analog, s_threshold, board, table, thresholds, counts, act, 
             cnt[i] = k
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def associate(L, analog, s_threshold, board, table, thresholds, counts, out):
-    """A-unit outputs (0/1) for a batch of light levels (n, cells) into ``out`` (n, a) uint8."""
-    n, n_a = L.shape[0], thresholds.shape[0]
-    per = (n + PARTS - 1) // PARTS
-    for part in prange(PARTS):
-        acc = np.empty(n_a, counts.dtype)
-        facc = np.empty(n_a, np.float32)
-        active = np.empty(n_a, np.int64)
-        for i in range(part * per, min(n, (part + 1) * per)):
-            k = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc,
-                               facc, active)
-            row = out[i]
-            row[:] = 0
-            for j in range(k):
-                row[active[j]] = 1
+@njit(cache=True, nogil=True)
+def mark(act, cnt, out):
+    """A-unit outputs (n, a) uint8 from active lists: 1 where the unit fired."""
+    out[:] = 0
+    for i in range(act.shape[0]):
+        for j in range(cnt[i]):
+            out[i, act[i, j]] = 1
+
+
+@njit(cache=True, nogil=True)
+def sum_rows(act, cnt, W, bias, out):
+    """R-unit inputs (n, r) float64: each card's active A-units' potentiometers, plus bias.
+
+    Summed in A-unit order, as :func:`learn` does, so an answer and its training agree.
+    """
+    n_r = W.shape[1]
+    for i in range(act.shape[0]):
+        for r in range(n_r):
+            out[i, r] = bias[r]
+        for j in range(cnt[i]):
+            a = act[i, j]
+            for r in range(n_r):
+                out[i, r] += W[a, r]
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -198,23 +205,3 @@ def learn(act, cnt, targets, W, bias, mask, n_connected, rule, eta, limit, step,
                         moved += _set_pot(W, a, r, W[a, r] + delta[r], limit, step)
         wrong_out[i] = wrong
         moved_out[i] = moved
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def scores(L, analog, s_threshold, board, table, thresholds, counts, W, bias, out):
-    """R-unit inputs (n, r) float64 for a batch of light levels (no training)."""
-    n, (n_a, n_r) = L.shape[0], W.shape
-    per = (n + PARTS - 1) // PARTS
-    for part in prange(PARTS):
-        acc = np.empty(n_a, counts.dtype)
-        facc = np.empty(n_a, np.float32)
-        active = np.empty(n_a, np.int64)
-        for i in range(part * per, min(n, (part + 1) * per)):
-            k = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc,
-                               facc, active)
-            for r in range(n_r):
-                out[i, r] = bias[r]
-            for j in range(k):
-                a = active[j]
-                for r in range(n_r):
-                    out[i, r] += W[a, r]

@@ -279,6 +279,28 @@ class MarkI:
                 light = np.clip(light, 0.0, 1.0)
             yield start, np.ascontiguousarray(light, dtype=np.float32)
 
+    def _lists(self, light, act=None, cnt=None):
+        """Active lists of a chunk of light, into the given buffers or new ones."""
+        k = light.shape[0]
+        if act is None:
+            act = np.empty((k, self.a_units), dtype=np.int32)
+            cnt = np.empty(k, dtype=np.int64)
+        kernels.active_lists(light, *self._kernel_args(), act[:k], cnt[:k])
+        return act[:k], cnt[:k]
+
+    def _active(self, cards):
+        """Yield (start, active lists, counts) chunk by chunk, reusing one buffer.
+
+        ``cards`` must have passed ``retina.check_cards``.
+        """
+        act = cnt = None
+        for start, light in self._light(cards):
+            if act is None:
+                act = np.empty((light.shape[0], self.a_units), dtype=np.int32)
+                cnt = np.empty(light.shape[0], dtype=np.int64)
+            a, c = self._lists(light, act, cnt)
+            yield start, a, c
+
     def _kernel_args(self):
         pb = self.plugboard_
         return (bool(self.analog), np.float32(self.s_threshold), pb.board(), pb.table(),
@@ -299,22 +321,19 @@ class MarkI:
         """
         self._ensure_built()
         cards = self.retina.check_cards(cards)
-        n = cards.shape[0]
-        out = np.empty((n, self.a_units), dtype=np.uint8)
-        for start, light in self._light(cards):
-            kernels.associate(light, *self._kernel_args(), out[start:start + light.shape[0]])
+        out = np.empty((cards.shape[0], self.a_units), dtype=np.uint8)
+        for start, act, cnt in self._active(cards):
+            kernels.mark(act, cnt, out[start:start + len(cnt)])
         return out
 
     def scores(self, cards) -> np.ndarray:
         """R-unit inputs (n, r_units) float64: the sum of active A-units' potentiometers."""
         self._ensure_built()
         cards = self.retina.check_cards(cards)
-        n = cards.shape[0]
-        out = np.empty((n, self.r_units), dtype=np.float64)
+        out = np.empty((cards.shape[0], self.r_units), dtype=np.float64)
         bias = self.bias_ if self.rule == "lecture" else np.zeros(self.r_units)
-        for start, light in self._light(cards):
-            kernels.scores(light, *self._kernel_args(), self.weights_, bias,
-                           out[start:start + light.shape[0]])
+        for start, act, cnt in self._active(cards):
+            kernels.sum_rows(act, cnt, self.weights_, bias, out[start:start + len(cnt)])
         return out
 
     def look(self, card) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -332,11 +351,12 @@ class MarkI:
         cards = self.retina.check_cards(card)[:1]
         _, light = next(self._light(cards))
         s = light[0] if self.analog else (light[0] >= np.float32(self.s_threshold)).astype(np.float32)
+        act, cnt = self._lists(light)
         a = np.empty((1, self.a_units), dtype=np.uint8)
-        kernels.associate(light, *self._kernel_args(), a)
+        kernels.mark(act, cnt, a)
         out = np.empty((1, self.r_units), dtype=np.float64)
         bias = self.bias_ if self.rule == "lecture" else np.zeros(self.r_units)
-        kernels.scores(light, *self._kernel_args(), self.weights_, bias, out)
+        kernels.sum_rows(act, cnt, self.weights_, bias, out)
         return s, a[0], out[0]
 
     def respond(self, cards) -> np.ndarray:
@@ -426,15 +446,9 @@ class MarkI:
         wrong = np.zeros(n, dtype=np.int32)
         moved = np.zeros(n, dtype=np.int32)
         n_connected = self.mask_.sum(axis=0).astype(np.int64)
-        args = self._kernel_args()
-        act = cnt = None
-        for start, light in self._light(cards):
-            stop, k = start + light.shape[0], light.shape[0]
-            if act is None:  # one buffer for every chunk: fresh pages cost a fault each
-                act = np.empty((k, self.a_units), dtype=np.int32)
-                cnt = np.empty(k, dtype=np.int64)
-            kernels.active_lists(light, *args, act[:k], cnt[:k])
-            kernels.learn(act[:k], cnt[:k], t[start:stop], self.weights_, self.bias_, self.mask_,
+        for start, act, cnt in self._active(cards):
+            stop = start + len(cnt)
+            kernels.learn(act, cnt, t[start:stop], self.weights_, self.bias_, self.mask_,
                           n_connected, RULES[self.rule], float(self.learning_rate),
                           float(self.weight_limit or 0.0), float(self.weight_step or 0.0),
                           self.rule == "lecture", wrong[start:stop], moved[start:stop])
