@@ -147,7 +147,9 @@ def test_disk_driver_plays_motor_and_relay(tmp_path):
     gaps = np.flatnonzero(np.diff(loud) > 0.1)
     assert len(gaps) == 1, f"expected motor, silence, click; loud spans split at {loud[gaps]}"
     motor, click = loud[:gaps[0] + 1], loud[gaps[0] + 1:]
-    assert 0.1 < motor[-1] - motor[0] < 0.4  # heard, and stopped (queued turn dropped)
+    # heard, and stopped: a queued turn not dropped would run on to about 0.7 s; the margin
+    # above the 0.2 s asked for absorbs a busy machine's late wake-up
+    assert 0.1 < motor[-1] - motor[0] < 0.55
     assert click[-1] - click[0] < 0.08
     _, relay = read_wav(SOUNDS_DIR / "relay.wav")
     click_peak = np.abs(mix[int(click[0] * rate):int(click[-1] * rate) + 1]).max()
