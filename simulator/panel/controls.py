@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 
 from . import theme
-from .readouts import label
+from .readouts import label, rendered
 
 #: (keys shown, action, what it does) for the help card; ``action`` names Panel methods.
 KEYS = [
@@ -36,14 +36,25 @@ def button(target: pygame.Surface, rect: pygame.Rect, text: str, scale: float, *
     pygame.draw.rect(target, face, rect, border_radius=max(2, int(6 * scale)))
     pygame.draw.rect(target, theme.LAMP_ON if lit else theme.BEZEL_LIGHT, rect,
                      max(1, int(2 * scale)), border_radius=max(2, int(6 * scale)))
-    px = max(7, int(17 * scale))
+    px = max(theme.MIN_TEXT_PX, int(17 * scale))
     words = text.upper()
-    f = theme.font(px)
-    while f.size(words)[0] > rect.width - 6 and px > 7:
+    room = rect.width - 6
+    while theme.font(px).size(words)[0] > room and px > theme.MIN_TEXT_PX:
         px -= 1
-        f = theme.font(px)
-    label(target, words, rect.center, px, theme.LAMP_HOT if lit else theme.ENGRAVING,
-          anchor="center")
+    lines = [words]
+    if theme.font(px).size(words)[0] > room and " " in words:
+        # rather two lines than letters too small to read
+        cut = min((i for i, ch in enumerate(words) if ch == " "),
+                  key=lambda i: abs(i - len(words) / 2))
+        lines = [words[:cut], words[cut + 1:]]
+    colour = theme.LAMP_HOT if lit else theme.ENGRAVING
+    step = theme.font(px).get_linesize()
+    top = rect.centery - step * (len(lines) - 1) / 2
+    for i, line in enumerate(lines):
+        surf = rendered(line, px, colour)
+        if surf.get_width() > room:  # one long word: condensed, like a narrow panel label
+            surf = pygame.transform.smoothscale(surf, (room, surf.get_height()))
+        target.blit(surf, surf.get_rect(center=(rect.centerx, int(top + i * step))))
 
 
 def help_card(target: pygame.Surface, scale: float) -> None:

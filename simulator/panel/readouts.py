@@ -10,7 +10,7 @@ from . import theme
 
 
 @lru_cache(maxsize=2048)
-def _rendered(text: str, px: int, colour, mono: bool) -> pygame.Surface:
+def rendered(text: str, px: int, colour, mono: bool = False) -> pygame.Surface:
     # Most of a frame's text is the same as the last frame's: render each string once.
     f = theme.mono(px) if mono else theme.font(px)
     return f.render(text, True, colour)
@@ -19,7 +19,7 @@ def _rendered(text: str, px: int, colour, mono: bool) -> pygame.Surface:
 def label(target: pygame.Surface, text: str, pos, px: int, colour=theme.ENGRAVING,
           anchor: str = "topleft", mono: bool = False) -> pygame.Rect:
     """Draw one line of text anchored at ``pos``; return its rectangle."""
-    surf = _rendered(text, int(px), tuple(colour), mono)
+    surf = rendered(text, int(px), tuple(colour), mono)
     r = surf.get_rect(**{anchor: (int(pos[0]), int(pos[1]))})
     target.blit(surf, r)
     return r

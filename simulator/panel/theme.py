@@ -26,15 +26,20 @@ INK = (30, 26, 22)
 #: The layout is designed at this size and scaled to the window.
 DESIGN_W, DESIGN_H = 1920, 1080
 MIN_W, MIN_H = 800, 450
+#: No text smaller than this, however small the window: below it captions stop being read.
+MIN_TEXT_PX = 12
 
 
 @lru_cache(maxsize=32)
 def font(px: int) -> pygame.font.Font:
-    """The panel's typeface (DejaVu Sans Bold, shipped in assets/) at ``px`` pixels."""
-    return pygame.font.Font(str(asset_path("fonts", "DejaVuSans-Bold.ttf")), max(6, int(px)))
+    """The panel's typeface (DejaVu Sans Bold, shipped in assets/), never below
+    :data:`MIN_TEXT_PX`."""
+    return pygame.font.Font(str(asset_path("fonts", "DejaVuSans-Bold.ttf")),
+                            max(MIN_TEXT_PX, int(px)))
 
 
 @lru_cache(maxsize=8)
 def mono(px: int) -> pygame.font.Font:
     """The teletype's typeface (DejaVu Sans Mono Bold)."""
-    return pygame.font.Font(str(asset_path("fonts", "DejaVuSansMono-Bold.ttf")), max(6, int(px)))
+    return pygame.font.Font(str(asset_path("fonts", "DejaVuSansMono-Bold.ttf")),
+                            max(MIN_TEXT_PX, int(px)))
