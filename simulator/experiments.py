@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .cards import Deck, left_right_cards, letter_cards, parity_cards, shape_cards
+from .checks import whole_number
 from .errors import ConfigError
 from .machine import MarkI
 
@@ -354,13 +355,11 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
         raise ConfigError(f"{exp.name} trains a fixed set by gradient descent: --trials does not "
                           "apply to it")
     given_trials, trials = trials, exp.trials if trials is None else trials
-    for label, value, lo in (("trials", trials if trials is not None else 1, 1), ("seed", seed, 0),
-                             ("test cards", test_cards if test_cards is not None else 1, 1),
-                             ("a_units", a_units if a_units is not None else 1, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-            raise ConfigError(f"{label} must be a whole number >= {lo}, got {value!r}")
-    if trials is not None and trials > 10_000_000:
-        raise ConfigError(f"trials must be at most 10,000,000, got {trials:,}")
+    whole_number("seed", seed, lo=0, hi=2**63 - 1)
+    for label, value, hi in (("trials", trials, 10_000_000), ("test cards", test_cards, 10**6),
+                             ("a_units", a_units, 10**6)):
+        if value is not None:
+            whole_number(label, value, hi=hi)
     if exp.runner is not None:
         result = exp.runner(seed=seed, trials=given_trials, a_units=a_units,
                             test_cards=test_cards)

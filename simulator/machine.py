@@ -14,6 +14,7 @@ import numpy as np
 
 from . import coding as _coding
 from . import kernels
+from .checks import number, whole_number
 from .errors import ConfigError, StateFileError
 from .plugboard import Plugboard
 from .retina import Retina
@@ -150,21 +151,16 @@ class MarkI:
 
     def _validate(self) -> None:
         def whole(name, lo, hi):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, Integral) or not lo <= v <= hi:
-                raise ConfigError(f"{name} must be a whole number from {lo} to {hi}, got {v!r}")
+            whole_number(name, getattr(self, name), lo=lo, hi=hi)
 
         def real(name, lo, hi, none_ok=False, open_lo=False):
             v = getattr(self, name)
             if v is None and none_ok:
                 return
-            ok = isinstance(v, Real) and not isinstance(v, bool) and np.isfinite(v)
-            if ok:
-                ok = (v > lo if open_lo else v >= lo) and v <= hi
-            if not ok:
-                lo_s = f"above {lo}" if open_lo else f"at least {lo}"
-                raise ConfigError(f"{name} must be a number {lo_s} and at most {hi}"
-                                  f"{' (or None)' if none_ok else ''}, got {v!r}")
+            try:
+                number(name, v, lo, hi, above=open_lo)
+            except ConfigError as exc:
+                raise ConfigError(f"{exc} (None for no limit)" if none_ok else str(exc)) from None
 
         for name in ("seed", "wiring_seed"):
             v = getattr(self, name)

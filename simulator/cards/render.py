@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from numbers import Integral, Real
 
 import numpy as np
 from PIL import Image, ImageDraw
 
+from ..checks import flag, generator, number, whole_number
 from ..errors import ConfigError
 from ..retina import RETINA_SIZE
 from .deck import Deck
@@ -112,32 +112,22 @@ def add_noise(cards: np.ndarray, noise: float, rng: np.random.Generator) -> np.n
 
 def check_n(n) -> int:
     """``n`` as an int, or ConfigError."""
-    if isinstance(n, bool) or not isinstance(n, Integral) or not 1 <= n <= MAX_CARDS:
-        raise ConfigError(f"n (number of cards) must be a whole number from 1 to {MAX_CARDS:,}, got {n!r}")
-    return int(n)
+    return whole_number("n (number of cards)", n, lo=1, hi=MAX_CARDS)
 
 
 def check_rng(rng) -> np.random.Generator:
     """``rng`` if it is a numpy Generator, or ConfigError."""
-    if not isinstance(rng, np.random.Generator):
-        raise ConfigError(
-            f"rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(seed), got {rng!r}"
-        )
-    return rng
+    return generator(rng)
 
 
 def check_number(value, name: str, lo: float, hi: float) -> float:
     """``value`` as a float in [lo, hi], or ConfigError."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not lo <= value <= hi:
-        raise ConfigError(f"{name} must be a number from {lo:g} to {hi:g}, got {value!r}")
-    return float(value)
+    return number(name, value, lo, hi)
 
 
 def check_flag(value, name: str) -> bool:
     """``value`` if it is a bool (numpy's too), or ConfigError."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
+    return flag(name, value)
 
 
 def check_range(size, name: str, default: tuple[float, float], lo: float, hi: float) -> tuple[float, float]:
