@@ -22,6 +22,15 @@ from .clock import FrameClock
 from .sound import SoundBoard
 
 ALERT_SECONDS = 8.0
+#: Keys that press a button (see :data:`layout.BUTTONS` and the help card).
+KEY_ACTIONS = {
+    pygame.K_SPACE: "run", pygame.K_n: "step", pygame.K_RIGHT: "step",
+    pygame.K_PLUS: "faster", pygame.K_EQUALS: "faster", pygame.K_KP_PLUS: "faster",
+    pygame.K_MINUS: "slower", pygame.K_KP_MINUS: "slower", pygame.K_c: "new card",
+    pygame.K_x: "clear", pygame.K_r: "reset pots", pygame.K_w: "rewire",
+    pygame.K_e: "experiment", pygame.K_a: "after 1958", pygame.K_f: "full screen",
+    pygame.K_F11: "full screen",
+}
 
 
 class Panel:
@@ -180,30 +189,10 @@ class Panel:
             self.act("save")
         elif k in (pygame.K_o, pygame.K_l) and ctrl:
             self.act("load")
-        elif k == pygame.K_SPACE:
-            self.act("run")
-        elif k in (pygame.K_n, pygame.K_RIGHT):
-            self.act("step")
-        elif k in (pygame.K_PLUS, pygame.K_EQUALS, pygame.K_KP_PLUS):
-            self.act("faster")
-        elif k in (pygame.K_MINUS, pygame.K_KP_MINUS):
-            self.act("slower")
-        elif k == pygame.K_c:
-            self.act("new card")
-        elif k == pygame.K_x:
-            self.act("clear")
-        elif k == pygame.K_r:
-            self.act("reset pots")
-        elif k == pygame.K_w:
-            self.act("rewire")
-        elif k == pygame.K_e:
-            self.act("experiment")
+        elif k in KEY_ACTIONS:
+            self.act(KEY_ACTIONS[k])
         elif k == pygame.K_p:
             self.show_wires = not self.show_wires
-        elif k == pygame.K_a:
-            self.act("after 1958")
-        elif k in (pygame.K_f, pygame.K_F11):
-            self.act("full screen")
         elif pygame.K_1 <= k <= pygame.K_8:
             label = k - pygame.K_1
             if label < len(s.class_names):
