@@ -281,6 +281,25 @@ def _deal_unseen(exp: Experiment, n: int, rng, exclude: set[bytes]) -> Deck:
                 parts[0].class_names)
 
 
+def build_machine(seed: int, wiring_ss: np.random.SeedSequence, **settings) -> MarkI:
+    """A machine for a run: its plugboard from ``wiring_ss``, built and checked at once.
+
+    Built now, so bad settings fail before any card is dealt.
+    """
+    m = MarkI(seed=seed, wiring_seed=int(wiring_ss.generate_state(1)[0]), **settings)
+    m.reset_weights()
+    return m
+
+
+def mean_active(machine: MarkI, cards: Deck) -> float:
+    """Rosenblatt's P_a: the fraction of A-units a card lights, over ``cards``.
+
+    Measure it last: with noisy photocells it draws from the machine's generator, and must
+    not change a run's other figures.
+    """
+    return round(float(machine.associate(cards.cards).mean()), 6)
+
+
 @dataclass
 class Learning:
     """What :func:`learn` saw: the curve, mistakes per stretch, and the latest cards."""
@@ -370,8 +389,7 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
         settings["a_units"] = a_units
     root = np.random.SeedSequence(seed)
     wiring_ss, test_ss, train_ss = root.spawn(3)
-    m = MarkI(seed=seed, wiring_seed=int(wiring_ss.generate_state(1)[0]), **settings)
-    m.reset_weights()  # builds and validates now: bad settings fail before any card is dealt
+    m = build_machine(seed, wiring_ss, **settings)
     train_rng, test_rng = np.random.default_rng(train_ss), np.random.default_rng(test_ss)
 
     n_test = test_cards or exp.test_cards
@@ -396,14 +414,12 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
     learned = learn(m, next_block, test, trials, progress=progress)
     train_set = pool if pool is not None else learned.recent
     train_acc = m.score(train_set.cards, train_set.labels)
-    # Rosenblatt's P_a: the fraction of A-units a card lights (measured last: with noisy
-    # photocells it draws from the generator, and must not change the figures above)
-    mean_active = float(m.associate(test.cards).mean())
+    p_a = mean_active(m, test)
     params = {k: v for k, v in m.get_params().items() if k not in ("seed", "wiring_seed")}
     result = Result(exp.name, seed, m.a_units, trials, learned.to_criterion,
                     round(train_acc, 6), round(learned.curve[-1][1], 6), round(learned.best, 6),
                     learned.curve, learned.errors, exp.published, test.class_names, params,
-                    round(mean_active, 6))
+                    p_a)
     if exp.extras is not None:
         result.details = exp.extras(result)
     return result

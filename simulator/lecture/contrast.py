@@ -55,7 +55,7 @@ import numpy as np
 from ..cards import Deck, left_right_cards, parity_bits, parity_cards, shape_cards
 from ..cards.parity import CLASS_NAMES as PARITY_NAMES
 from ..errors import ConfigError
-from ..experiments import CRITERION, Result, checkpoints, learn
+from ..experiments import CRITERION, Result, build_machine, checkpoints, learn, mean_active
 from ..machine import MarkI
 from .logistic import LogisticRegression, threshold_metrics
 from .network import Network
@@ -91,12 +91,10 @@ def _check_common(seed, trials, a_units):
 def _train_mark1(machine: MarkI, deal, test: Deck, trials: int, rng) -> dict:
     """Present ``trials`` fresh cards, measured as :func:`experiments.learn` does."""
     learned = learn(machine, lambda k: deal(k, rng), test, trials)
-    # Rosenblatt's P_a, the fraction of A-units a card lights, as experiments.run reports it
-    mean_active = round(float(machine.associate(test.cards).mean()), 6)
     return {"curve": learned.curve, "errors": learned.errors, "best": learned.best,
             "to_criterion": learned.to_criterion,
             "train_accuracy": machine.score(learned.recent.cards, learned.recent.labels),
-            "mean_active": mean_active}
+            "mean_active": mean_active(machine, test)}
 
 
 def _perceptron(X, y, epochs: int) -> dict:
@@ -138,10 +136,7 @@ def _params(machine: MarkI) -> dict:
 
 
 def _machine(seed: int, wiring_ss, a_units: int, **settings) -> MarkI:
-    m = MarkI(seed=seed, wiring_seed=int(wiring_ss.generate_state(1)[0]), a_units=a_units,
-              **settings)
-    m.reset_weights()  # builds and validates now: bad settings fail before any card is dealt
-    return m
+    return build_machine(seed, wiring_ss, a_units=a_units, **settings)
 
 
 # ---------------------------------------------------------------- XOR
