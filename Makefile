@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # tests/conftest.py's require_program() names the package a missing program comes from.
 SYSTEM_PACKAGES := xvfb
 
-.PHONY: demo test bench fidelity venv clean system-packages
+.PHONY: demo test lint bench fidelity venv clean system-packages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -41,7 +41,11 @@ system-packages:
 demo: $(STAMP)
 	$(VENV)/bin/mark1 demo
 
-test: $(STAMP) system-packages
+# The linter first: it takes a second and its complaints are cheaper to read than a failed test.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) system-packages lint
 	$(PY) -m pytest
 
 bench: $(STAMP)

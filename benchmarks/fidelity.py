@@ -19,17 +19,17 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator import experiments as E  # noqa: E402
+from simulator.atomicfile import write_atomically  # noqa: E402
 from simulator.machine import MarkI  # noqa: E402
-from simulator.statefile import write_atomically  # noqa: E402
 
 #: Cards dealt to measure P_a per seed.
 
@@ -187,9 +187,10 @@ def main(argv=None) -> int:
 
     w("## Settings and P_a\n")
     w("P_a is Rosenblatt's fraction of A-units a card activates (measured as "
-      f"`m.associate(cards).mean()` on each seed's held-out test cards, with that seed's "
-      "wiring; the `mean_active` field of `mark1 experiment --json`). His analysis says a small P_a helps: each correction then moves few "
-      "potentiometers, so learning one card disturbs others little.\n")
+      "`m.associate(cards).mean()` on each seed's held-out test cards, with that seed's "
+      "wiring; the `mean_active` field of `mark1 experiment --json`). His analysis says a small "
+      "P_a helps: each correction then moves few potentiometers, so learning one card disturbs "
+      "others little.\n")
     w("| experiment | settings (MarkI) | P_a median (min-max) | run time per seed |")
     w("|---|---|---|---|")
     for name in names:

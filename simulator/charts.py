@@ -14,9 +14,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .assets import asset_path
+from .atomicfile import write_atomically
 from .errors import ConfigError
 from .plugboard import Plugboard
-from .statefile import write_atomically
 
 BACKGROUND = (22, 20, 18)
 AMBER = (255, 176, 60)

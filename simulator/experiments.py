@@ -9,9 +9,9 @@ one block and a bounded window of recent training cards in memory.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Callable
+from functools import cache
 
 import numpy as np
 
@@ -109,7 +109,7 @@ def _lecture(name: str):
     return run_it
 
 
-def _xor_extras(result: "Result") -> dict:
+def _xor_extras(result: Result) -> dict:
     """The lecture's side of XOR: what one layer of weights and a hidden layer do with it."""
     from .lecture import contrast
     two = contrast.run_xor(seed=result.seed)
@@ -194,7 +194,7 @@ def class_names(exp: Experiment) -> tuple[str, ...]:
     return _class_names(exp.name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _class_names(name: str) -> tuple[str, ...]:
     return EXPERIMENTS[name].deal(1, np.random.default_rng(0)).class_names
 

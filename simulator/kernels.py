@@ -3,10 +3,11 @@
 The A-units' answers to a card do not depend on the potentiometers, so a batch of cards is
 associated first, in parallel on every core (:func:`active_lists`); training is sequential
 by nature (each correction changes the next answer), so :func:`learn` then walks the cards
-in order on one core, touching only each card's active A-units. The A-units' sums are built from a table: for each group of a few
-neighbouring photocells and each of their lit/dark patterns, the sum of those cells' rows of
-the plugboard matrix (+1 excitatory, -1 inhibitory). A card then costs one dense, vectorised
-add per group that has light in it, instead of one per lit cell, or one scattered add per wire.
+in order on one core, touching only each card's active A-units. The A-units' sums are built
+from a table: for each group of a few neighbouring photocells and each of their lit/dark
+patterns, the sum of those cells' rows of the plugboard matrix (+1 excitatory, -1
+inhibitory). A card then costs one dense, vectorised add per group that has light in it,
+instead of one per lit cell, or one scattered add per wire.
 """
 
 from __future__ import annotations

@@ -453,12 +453,12 @@ class MarkI:
         self.corrections_ += int(wrong.sum())
         return TrainingTrace(wrong=wrong, moved=moved)
 
-    def partial_fit(self, cards, y, classes=None) -> "MarkI":
+    def partial_fit(self, cards, y, classes=None) -> MarkI:
         """scikit-learn style: train on more cards, keep what was learned; returns self."""
         self.train(cards, y, n_classes=None if classes is None else len(classes))
         return self
 
-    def fit(self, cards, y, *, epochs: int = 1) -> "MarkI":
+    def fit(self, cards, y, *, epochs: int = 1) -> MarkI:
         """scikit-learn style: centre the potentiometers, then train ``epochs`` passes."""
         self._ensure_built()
         self.reset_weights()
@@ -488,7 +488,7 @@ class MarkI:
         })
 
     @classmethod
-    def load(cls, path) -> "MarkI":
+    def load(cls, path) -> MarkI:
         """Read a machine written by :meth:`save`.
 
         Raises

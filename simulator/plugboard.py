@@ -54,7 +54,7 @@ class Plugboard:
 
     @classmethod
     def random(cls, *, n_inputs: int, a_units: int, excitatory: int, inhibitory: int,
-               threshold: float, rng: np.random.Generator) -> "Plugboard":
+               threshold: float, rng: np.random.Generator) -> Plugboard:
         """Draw a wiring: distinct photocells per A-unit, uniformly at random."""
         k = excitatory + inhibitory
         if k > n_inputs:

@@ -55,7 +55,8 @@ def key(panel, k):
 
 
 def test_page_opens_runs_switches_and_goes_back(panel):
-    click = lambda pos: panel.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+    def click(pos):
+        return panel.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
     click(panel.layout.buttons["after 1958"].center)
     page = panel.after
     assert page is not None and page.lab.running

@@ -7,8 +7,16 @@ import pytest
 from PIL import Image
 
 from simulator.assets import MissingAssetError, asset_path
-from simulator.cards import (Deck, folder_cards, left_right_cards, letter_cards, parity_bits,
-                             parity_cards, shape_cards, typeface_names)
+from simulator.cards import (
+    Deck,
+    folder_cards,
+    left_right_cards,
+    letter_cards,
+    parity_bits,
+    parity_cards,
+    shape_cards,
+    typeface_names,
+)
 from simulator.errors import CardError, ConfigError, Mark1Error
 
 MAKERS = {
@@ -421,7 +429,8 @@ def test_folder_missing(tmp_path):
 def test_folder_with_one_class(tmp_path):
     _save(tmp_path / "cats" / "1.png", np.zeros((8, 8)))
     (tmp_path / "dogs").mkdir()  # no pictures: does not count
-    with pytest.raises(CardError, match="needs at least two class folders with pictures, found 1: 'cats'") as excinfo:
+    with pytest.raises(CardError,
+                       match="needs at least two class folders with pictures, found 1: 'cats'") as excinfo:
         folder_cards(tmp_path)
     assert str(tmp_path) in one_line_error(excinfo)
 

@@ -199,7 +199,8 @@ def test_same_seed_same_network():
 
 @pytest.mark.parametrize("sizes", [(2,), (2, 0, 1), (2, 2.5, 1), "2,2", (True, 2)])
 def test_bad_layer_sizes_are_config_errors(sizes):
-    with pytest.raises(ConfigError, match=r"layer sizes must be two or more whole numbers .*e\.g\. \(2, 2, 2\)"):
+    with pytest.raises(ConfigError,
+                       match=r"layer sizes must be two or more whole numbers .*e\.g\. \(2, 2, 2\)"):
         Network(sizes=sizes, rng=np.random.default_rng(0)).forward(np.zeros((1, 2)))
 
 

@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator import ConfigError, MarkI
 
@@ -216,7 +217,7 @@ def test_trace_counts_corrections_and_moves():
 ])
 def test_bad_settings_raise_one_line_config_errors(kwargs, fragment):
     with pytest.raises(ConfigError, match=fragment) as info:
-        MarkI(**kwargs).weights
+        _ = MarkI(**kwargs).weights
     assert "\n" not in str(info.value)
 
 

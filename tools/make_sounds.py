@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.statefile import write_atomically
+from simulator.atomicfile import write_atomically
 
 RATE = 22050
 """Sample rate in Hz (matches the panel's mixer settings)."""

@@ -56,7 +56,7 @@ class Deck:
         size = self.cards.shape[1]
         return f"Deck({len(self)} cards of {size} x {size}; {per_class})"
 
-    def subset(self, index) -> "Deck":
+    def subset(self, index) -> Deck:
         """A new deck holding some of the cards.
 
         Parameters

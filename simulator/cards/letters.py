@@ -10,8 +10,17 @@ from PIL import ImageFont
 
 from ..assets import asset_path
 from .deck import Deck
-from .render import (GRID, SUPERSAMPLE, build_deck, canvas, check_choices, check_flag, check_range,
-                     random_center, to_grid)
+from .render import (
+    GRID,
+    SUPERSAMPLE,
+    build_deck,
+    canvas,
+    check_choices,
+    check_flag,
+    check_range,
+    random_center,
+    to_grid,
+)
 
 TYPEFACES = {"sans": "DejaVuSans-Bold.ttf", "serif": "DejaVuSerif-Bold.ttf"}
 LETTERS = tuple(string.ascii_uppercase)

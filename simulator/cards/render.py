@@ -156,13 +156,16 @@ def check_choices(values, name: str, allowed: Sequence[str], *, at_least: int = 
         raise ConfigError(f"{name} must be a tuple of names from {valid}, got {values!r}")
     for value in values:
         if value not in allowed:
-            raise ConfigError(f"unknown {name[:-1] if name.endswith('s') else name} {value!r}; choose from {valid}")
+            kind = name[:-1] if name.endswith('s') else name
+            raise ConfigError(f"unknown {kind} {value!r}; choose from {valid}")
     if len(set(values)) != len(values) or len(values) < at_least:
-        raise ConfigError(f"{name} must be at least {at_least} different names from {valid}, got {tuple(values)!r}")
+        raise ConfigError(f"{name} must be at least {at_least} different names from {valid}, "
+                          f"got {tuple(values)!r}")
     return tuple(values)
 
 
-def build_deck(n, class_names: Sequence[str], rng, draw_card: Callable[[int, np.random.Generator], np.ndarray],
+def build_deck(n, class_names: Sequence[str], rng,
+               draw_card: Callable[[int, np.random.Generator], np.ndarray],
                noise: float = 0.0) -> Deck:
     """Draw a deck: a class for each card uniformly at random, then the card for that class.
 

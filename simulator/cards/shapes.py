@@ -8,8 +8,18 @@ import numpy as np
 
 from ..errors import ConfigError
 from .deck import Deck
-from .render import (GRID, box, build_deck, check_choices, check_flag, check_range, convex_polygon,
-                     random_center, square_vertices, to_grid)
+from .render import (
+    GRID,
+    box,
+    build_deck,
+    check_choices,
+    check_flag,
+    check_range,
+    convex_polygon,
+    random_center,
+    square_vertices,
+    to_grid,
+)
 
 SHAPES = ("square", "circle", "diamond")
 STYLES = ("outline", "solid", "both")
@@ -73,7 +83,8 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
     rotate, shift = check_flag(rotate, "rotate"), check_flag(shift, "shift")
     max_size = _max_size(shapes, rotate)
     size_name = "size" if max_size == GRID else "size (a diamond or a turned square spans 1.41 x its side)"
-    sizes = check_range(size, size_name, (DEFAULT_SIZE, DEFAULT_SIZE), MIN_SIZE, math.floor(max_size * 10) / 10)
+    sizes = check_range(size, size_name, (DEFAULT_SIZE, DEFAULT_SIZE), MIN_SIZE,
+                        math.floor(max_size * 10) / 10)
     # a diamond turned at will is just a square, so in a deck with diamonds figures only wobble
     wobble = "diamond" in shapes
 

@@ -6,8 +6,8 @@ every activation here is a pair (f, f') of vectorised numpy functions of ``net``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -8,7 +8,7 @@ gradients are judged alike; around 1e-7 or less means backpropagation is right.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

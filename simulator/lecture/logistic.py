@@ -13,8 +13,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .activations import sigmoid
-from .validate import (binary_labels, matrix, non_negative_number, positive_number,
-                       whole_number)
+from .validate import binary_labels, matrix, non_negative_number, positive_number, whole_number
 
 
 def _threshold(value) -> float:
@@ -61,14 +60,14 @@ class LogisticRegression:
         ce = np.mean(np.logaddexp(0.0, z) - y * z)
         return float(ce + 0.5 * l2 * (w @ w))
 
-    def fit(self, X, y) -> "LogisticRegression":
+    def fit(self, X, y) -> LogisticRegression:
         """Fit from zero weights to examples ``X`` (n, d) with labels ``y`` in {0, 1}."""
         epochs = whole_number("epochs", self.epochs, lo=0, hi=10_000_000)
         X = matrix("X", X)
         self.weights_, self.bias_, self.loss_curve_ = np.zeros(X.shape[1]), 0.0, []
         return self.partial_fit(X, y, epochs=epochs)
 
-    def partial_fit(self, X, y, *, epochs=1) -> "LogisticRegression":
+    def partial_fit(self, X, y, *, epochs=1) -> LogisticRegression:
         """``epochs`` more gradient steps from the current weights (zero on the first call)."""
         rate = positive_number("learning_rate", self.learning_rate)
         epochs = whole_number("epochs", epochs, lo=0, hi=10_000_000)

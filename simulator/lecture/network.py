@@ -285,7 +285,7 @@ class Network:
         self.grads_ = None  # a step uses its gradients once; stale ones must not be reused
 
     def fit(self, X, Y, *, epochs=1000, learning_rate=0.5, batch_size=None,
-            momentum=0.0, target_loss=None) -> "Network":
+            momentum=0.0, target_loss=None) -> Network:
         """Train by backpropagation and gradient descent, from the current weights.
 
         Parameters

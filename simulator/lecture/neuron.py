@@ -80,7 +80,7 @@ class Perceptron:
         self.epochs = epochs
         self.rng = rng
 
-    def fit(self, X, y) -> "Perceptron":
+    def fit(self, X, y) -> Perceptron:
         """Train from zero weights on examples ``X`` (n, d) with labels ``y`` in {0, 1}."""
         epochs = whole_number("epochs", self.epochs, hi=10_000_000)
         X = matrix("X", X)
@@ -92,7 +92,7 @@ class Perceptron:
                 break
         return self
 
-    def partial_fit(self, X, y) -> "Perceptron":
+    def partial_fit(self, X, y) -> Perceptron:
         """One pass over the examples from the current weights (zero on the first call)."""
         alpha = positive_number("learning_rate", self.learning_rate)
         rng = None if self.rng is None else generator(self.rng)

@@ -235,8 +235,8 @@ def backprop_steps(rate: float = RATE) -> str:
             lines.append(f"  dE_total/d{w} = dE_total/dout_{o} * dout_{o}/dnet_{o} * "
                          f"dnet_{o}/d{w} = {_p(a)} * {n(b)} * {n(c)} = {n(r[f'grad_{w}'])}")
     lines += ["", "Backward pass, hidden layer (with w5..w8 as they were before the update)"]
-    for h, k, input_weights in (("h1", 0, (("w1", "i1"), ("w2", "i2"))),
-                                ("h2", 1, (("w3", "i1"), ("w4", "i2")))):
+    for h, input_weights in (("h1", (("w1", "i1"), ("w2", "i2"))),
+                             ("h2", (("w3", "i1"), ("w4", "i2")))):
         w_o1, w_o2 = ("w5", "w7") if h == "h1" else ("w6", "w8")
         for o, w in (("o1", w_o1), ("o2", w_o2)):
             lines.append(f"  dE_{o}/dout_{h} = dE_{o}/dnet_{o} * dnet_{o}/dout_{h} = "

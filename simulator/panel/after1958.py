@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pygame
 
-from ..lecture.lab import RATES, X, Y, XorLab
+from ..lecture.lab import RATES, X, XorLab, Y
 from . import controls, lamps, readouts, theme
 from .layout import Layout
 

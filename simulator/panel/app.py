@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pygame
 
+from ..atomicfile import write_atomically
 from ..errors import DeviceError
 from ..session import CURVE_BLOCK, Session
-from ..statefile import write_atomically
-from . import controls, layout as layout_mod, lamps, potentiometers, readouts, theme
+from . import controls, lamps, potentiometers, readouts, theme
+from . import layout as layout_mod
 from .clock import FrameClock
 from .sound import SoundBoard
 
@@ -417,7 +418,7 @@ class Panel:
         return bg
 
     def _draw_header(self) -> None:
-        L, s, px = self.layout, self.session, self.layout.px
+        s, px = self.session, self.layout.px
         readouts.label(self.surface, "MARK I PERCEPTRON", (px(30), px(14)), px(40), theme.LAMP_ON)
         m = s.machine
         state = "RUNNING" if s.running else "PAUSED"
@@ -462,7 +463,8 @@ class Panel:
             spr = lamps.sprite(d, 1.0 if s.r_lamps[i] else 0.0)
             self.surface.blit(spr, spr.get_rect(center=(int(cx), int(cy))))
             if i == self.selected_r:
-                pygame.draw.circle(self.surface, theme.LAMP_HOT, (int(cx), int(cy)), d // 2 + px(6), max(1, px(2)))
+                pygame.draw.circle(self.surface, theme.LAMP_HOT, (int(cx), int(cy)), d // 2 + px(6),
+                                   max(1, px(2)))
             readouts.label(self.surface, readouts.fit(names[i], px(15), int(cw) - 2),
                            (cx, rect.bottom - px(6)), px(15), theme.ENGRAVING, anchor="midbottom")
         said = s.name(s.answer)
