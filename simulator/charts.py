@@ -1,6 +1,8 @@
 """Pictures and tables written to files: the plugboard chart and the learning curve.
 
-Drawn with pillow only (no plotting library), and written atomically like state files.
+Drawn with pillow only (no plotting library), and written atomically like state files: a
+file that cannot be written (a full disk, a folder that is gone) is a one-line
+:class:`~simulator.errors.DeviceError` and leaves the old file, if any, as it was.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .assets import asset_path
 from .atomicfile import write_atomically
-from .errors import ConfigError
+from .errors import ConfigError, DeviceError
 from .plugboard import Plugboard
 
 BACKGROUND = (22, 20, 18)
@@ -38,8 +40,15 @@ def _suffix(path, allowed) -> str:
     return suffix
 
 
+def _write(path, write) -> None:
+    try:
+        write_atomically(path, write)
+    except OSError as exc:
+        raise DeviceError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+
+
 def _save_png(image: Image.Image, path) -> None:
-    write_atomically(path, lambda fh: image.save(fh, format="PNG"))
+    _write(path, lambda fh: image.save(fh, format="PNG"))
 
 
 def write_wiring(plugboard: Plugboard, path, *, seed=None) -> None:
@@ -72,7 +81,7 @@ def _write_wiring_csv(pb: Plugboard, path) -> None:
             for s in idx:
                 out.writerow([a, f"{pb.thresholds[a]:g}", kind, int(s), int(s) // side, int(s) % side])
     data = buf.getvalue().encode("utf-8")
-    write_atomically(path, lambda fh: fh.write(data))
+    _write(path, lambda fh: fh.write(data))
 
 
 def wiring_picture(pb: Plugboard, *, seed=None, cell: int = 3) -> Image.Image:

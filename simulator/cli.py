@@ -7,6 +7,7 @@ line on stderr and exits with status 2; nothing is overwritten.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import logging
 import sys
@@ -15,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from . import experiments
-from .errors import Mark1Error
+from .atomicfile import check_writable
+from .errors import ConfigError, DeviceError, Mark1Error, StateFileError
+from .filelock import locked
 from .lecture.commands import add_lecture_parser
 
 EXIT_USAGE = 2
@@ -120,6 +123,7 @@ def cmd_experiment(args) -> int:
 def cmd_wiring(args) -> int:
     from .charts import write_wiring
     from .machine import MarkI
+    _check_output(args.out, (".csv", ".png"))
     m = MarkI(wiring_seed=args.seed, a_units=args.a_units)
     m.reset_weights()
     write_wiring(m.plugboard_, args.out, seed=args.seed)
@@ -130,6 +134,7 @@ def cmd_wiring(args) -> int:
 def cmd_cards(args) -> int:
     from .charts import write_cards
     exp = experiments.get(args.name)
+    _check_output(args.out, (".png",))
     deck = exp.deal(args.count, np.random.default_rng(args.seed))
     write_cards(deck, args.out)
     print(f"{args.count} {exp.name} cards (seed {args.seed}) written to {args.out}")
@@ -140,26 +145,28 @@ def cmd_cards(args) -> int:
 def cmd_train(args) -> int:
     from .cards import folder_cards
     from .machine import MarkI
-    deck = folder_cards(args.folder)
     state = Path(args.state)
-    if not state.resolve().parent.is_dir():
-        raise Mark1Error(f"{state}: folder {state.resolve().parent} does not exist; create it first")
-    if state.exists():
-        m = MarkI.load(state)
-        if m.class_names_ and m.class_names_ != deck.class_names:
-            raise Mark1Error(f"{state} was trained on classes {', '.join(m.class_names_)}, the "
-                             f"folder has {', '.join(deck.class_names)}; use another --state file")
-        print(f"continuing {state} ({m.presentations_:,} presentations so far)")
-    else:
-        m = MarkI(seed=args.seed, a_units=args.a_units, coding=args.coding)
-    m.set_classes(len(deck.class_names), deck.class_names)
-    rng = np.random.default_rng(args.seed)
-    for p in range(args.passes):
-        order = rng.permutation(len(deck))
-        trace = m.train(deck.cards[order], deck.labels[order])
-        print(f"pass {p + 1}: {int(trace.mistakes.sum())} of {len(deck)} cards corrected")
-    acc = m.score(deck.cards, deck.labels)
-    m.save(state)
+    _check_state(state)
+    # Held from load to save: a second run on this file meanwhile is refused, so neither run's
+    # training is silently overwritten by the other's.
+    with locked(state):
+        deck = folder_cards(args.folder)
+        if state.exists():
+            m = MarkI.load(state)
+            if m.class_names_ and m.class_names_ != deck.class_names:
+                raise Mark1Error(f"{state} was trained on classes {', '.join(m.class_names_)}, the "
+                                 f"folder has {', '.join(deck.class_names)}; use another --state file")
+            print(f"continuing {state} ({m.presentations_:,} presentations so far)")
+        else:
+            m = MarkI(seed=args.seed, a_units=args.a_units, coding=args.coding)
+        m.set_classes(len(deck.class_names), deck.class_names)
+        rng = np.random.default_rng(args.seed)
+        for p in range(args.passes):
+            order = rng.permutation(len(deck))
+            trace = m.train(deck.cards[order], deck.labels[order])
+            print(f"pass {p + 1}: {int(trace.mistakes.sum())} of {len(deck)} cards corrected")
+        acc = m.score(deck.cards, deck.labels)
+        m.save(state)
     print(f"{len(deck)} pictures in {len(deck.class_names)} classes "
           f"({', '.join(deck.class_names)}); training accuracy {acc:.1%}; state saved to {state}")
     return 0
@@ -202,13 +209,21 @@ def _speed(text: str) -> float:
 
 
 def _check_output(path, suffixes) -> None:
-    """Refuse an output path before the long work, not after it."""
-    p = Path(path)
-    if p.suffix.lower() not in suffixes:
-        raise Mark1Error(f"{path}: output must end in {' or '.join(suffixes)}")
-    folder = p.resolve().parent
-    if not folder.is_dir():
-        raise Mark1Error(f"{path}: folder {folder} does not exist; create it first")
+    """Refuse an output path before the long work, not after it (nothing is left behind)."""
+    if Path(path).suffix.lower() not in suffixes:
+        raise ConfigError(f"{path}: output must end in {' or '.join(suffixes)}")
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _check_state(path) -> None:
+    """Refuse a state file that could not be saved, before the work (links are followed)."""
+    try:
+        check_writable(path)
+    except OSError as exc:
+        raise StateFileError(f"{path}: {exc.strerror or exc}") from None
 
 
 def cmd_demo(args) -> int:
@@ -224,6 +239,8 @@ def cmd_demo(args) -> int:
     shot = args.screenshot or ("mark1-panel.png" if headless else None)
     if shot:
         _check_output(shot, (".png",))
+    if args.state:
+        _check_state(args.state)
     if not experiments.get(args.experiment).panel:
         shown = ", ".join(e.name for e in experiments.EXPERIMENTS.values() if e.panel)
         raise Mark1Error(f"experiment {args.experiment!r} is not shown on the panel; choose one "
@@ -250,7 +267,10 @@ def cmd_demo(args) -> int:
         n = run(panel, clock, frames=frames, stop_when_learned=headless and not args.frames,
                 progress=progress)
         if shot:
-            panel.screenshot(shot)
+            try:
+                panel.screenshot(shot)
+            except OSError as exc:
+                raise DeviceError(f"{shot}: cannot write the panel picture ({exc.strerror or exc})") from None
     finally:
         sound.close()
         import pygame
@@ -324,7 +344,42 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _escape_unprintable(exc: UnicodeEncodeError) -> tuple[str, int]:
+    """Codec error handler: an undecodable byte of a file name (kept by Python as a lone
+    surrogate, U+DC80..U+DCFF) is shown as the byte, ``\\xe9``, any other character the terminal
+    cannot show as its code point."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for ch in exc.object[exc.start:exc.end]:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        else:
+            out.append(ch.encode("ascii", "backslashreplace").decode("ascii"))
+    return "".join(out), exc.end
+
+
+codecs.register_error("mark1-escape", _escape_unprintable)
+
+
+def _tolerant_output() -> None:
+    """Print names that are not valid text (a folder named in Latin-1 bytes) as escapes.
+
+    Paths read from the disk keep undecodable bytes as lone surrogates; a strict terminal
+    encoding would fail on them after the work is done. ``caf\\xe9`` is printed instead.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="mark1-escape")
+            except (ValueError, OSError, LookupError):
+                pass  # a closed or unusual stream: leave it as it is
+
+
 def main(argv=None) -> int:
+    _tolerant_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verbose:

@@ -194,3 +194,38 @@ def test_demo_says_when_a_picture_cannot_be_shown(tmp_path):
     code, out, err = run("demo", "--headless", "--frames", "3", "--screenshot",
                          str(tmp_path / "p.png"), "--picture", str(tmp_path / "nothere.png"))
     assert code == 0 and "nothere.png: no such picture file" in err
+
+
+def test_class_folder_names_that_are_not_utf8_under_a_strict_utf8_terminal(tmp_path):
+    import os
+    import zipfile
+    rng = np.random.default_rng(3)
+    root = os.fsencode(tmp_path / "pics")
+    for k, name in enumerate((b"caf\xe9", b"tea")):
+        os.makedirs(os.path.join(root, name))
+        for i in range(6):
+            img = np.full((40, 40), 255, np.uint8)
+            img[10:25, 2 + 20 * k + int(rng.integers(0, 10)):][:, :6] = 0
+            Image.fromarray(img).save(os.path.join(root, name, b"%d.png" % i))
+    state = tmp_path / "m.mark1"
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
+
+    def strict(*args):
+        p = subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True,
+                           errors="strict", env=env, timeout=300)
+        return p.returncode, p.stdout, p.stderr
+
+    code, out, err = strict("train", str(tmp_path / "pics"), "--state", str(state), "--passes", "3")
+    assert code == 0, err
+    assert "(caf\\xe9, tea)" in out and "state saved" in out
+    # the header stays valid UTF-8 JSON and the name comes back as it was read from the disk
+    with zipfile.ZipFile(state) as z:
+        np.load(z.open("header.npy")).tobytes().decode("utf-8", errors="strict")
+    from simulator import MarkI
+    assert MarkI.load(state).class_names_ == ("caf\udce9", "tea")
+    picture = os.fsdecode(os.path.join(root, b"caf\xe9", b"0.png"))
+    code, out, err = strict("classify", "--state", str(state), picture)
+    assert code == 0, err
+    assert out == f"{tmp_path}/pics/caf\\xe9/0.png\tcaf\\xe9\n"
+    code, out, err = strict("classify", "--state", str(tmp_path / "caf\udce9.mark1"), picture)
+    assert_one_line_error(code, out, err, "caf\\xe9.mark1: no such state file")
