@@ -88,7 +88,7 @@ def _file_on_the_way(p: str) -> Path:
     return Path(p).parent
 
 
-def check_writable(path) -> Path:
+def check_writable(path, *, probe: bool = True) -> Path:
     """Check, before any long work, that a file can be written at ``path``; return its real target.
 
     Nothing is left behind: the check creates a temporary file the way the write will and
@@ -98,6 +98,8 @@ def check_writable(path) -> Path:
     ----------
     path : str or path
         Where the output will go.
+    probe : bool
+        Create and remove a temporary file to be sure one can be created there.
 
     Returns
     -------
@@ -132,15 +134,21 @@ def check_writable(path) -> Path:
         # replacing /dev/null or a pipe by a file would break the system, not write the output
         raise _fail(errno.EINVAL, "is not a regular file (a device, pipe or socket); give a file name",
                     path)
-    probe = folder / _temp_name(target.name)
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except OSError as exc:
-        raise _fail(exc.errno or errno.EACCES,
-                    f"cannot create files in {folder} ({exc.strerror or exc}); choose another place",
-                    path) from None
-    os.unlink(probe)
+    if not probe:
+        return target
+    trial = folder / _temp_name(target.name)
+    os.close(_create(trial, path))
+    os.unlink(trial)
     return target
+
+
+def _create(tmp: Path, path) -> int:
+    """Create the temporary file ``tmp`` (private until written); its fd."""
+    try:
+        return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise _fail(exc.errno or errno.EACCES, f"cannot create files in {tmp.parent} "
+                    f"({exc.strerror or exc}); choose another place", path) from None
 
 
 def _temp_name(name: str) -> str:
@@ -148,6 +156,8 @@ def _temp_name(name: str) -> str:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill would end the process there, not ask about it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -203,11 +213,11 @@ def write_atomically(path, write) -> None:
         ...), with a one-line ``strerror``; the old file, if any, is untouched and no temporary
         file is left.
     """
-    target = check_writable(path)
+    target = check_writable(path, probe=False)  # creating the temporary file is the probe
     directory = target.parent
     remove_stale_temporaries(target)
     tmp = directory / _temp_name(target.name)
-    fh = os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+    fh = os.fdopen(_create(tmp, path), "wb")
     try:
         with fh:
             # a private temporary file; give the result the mode a plain open() would have

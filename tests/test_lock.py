@@ -96,7 +96,7 @@ def test_two_trainings_on_one_state_file_lose_nothing(tmp_path):
     _pictures(tmp_path / "pics", np.random.default_rng(1))
     state = tmp_path / "m.mark1"
     cmd = [sys.executable, "-m", "simulator", "train", str(tmp_path / "pics"), "--state", str(state)]
-    first = subprocess.Popen(cmd + ["--passes", "3000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    first = subprocess.Popen(cmd + ["--passes", "2000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
     try:
         # wait (not a timed assertion: the loop only bounds a hang) until the first run holds its lock
@@ -108,7 +108,7 @@ def test_two_trainings_on_one_state_file_lose_nothing(tmp_path):
     finally:
         out, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
-    first_cards = 24 * 3000
+    first_cards = 24 * 2000
     if second.returncode == 0:  # the first had finished: the second continued from it
         assert MarkI.load(state).presentations_ == first_cards + 24
     else:
