@@ -9,75 +9,21 @@ is inverted so that the figure is what excites the cells.
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from .errors import CardError, ConfigError
+from .pictures import brightness
 
 log = logging.getLogger(__name__)
 
 RETINA_SIZE = 20
-#: Pictures larger than this many pixels are refused rather than decoded (a "decompression
-#: bomb" or a mistaken file would otherwise eat the memory).
-MAX_PICTURE_PIXELS = 40_000_000
 
 
 def _border_mean(gray: np.ndarray) -> float:
     edge = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     return float(edge.mean())
-
-
-def _as_gray_array(picture) -> np.ndarray:
-    """Any accepted picture -> 2-D float32 array of brightness in [0, 1]."""
-    if isinstance(picture, (str, os.PathLike)):
-        return _read_picture_file(Path(picture))
-    if isinstance(picture, Image.Image):
-        return np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
-    arr = np.asarray(picture)
-    if arr.ndim == 3 and arr.shape[2] in (3, 4):
-        rgb = arr[..., :3].astype(np.float32)
-        if arr.dtype == np.uint8:
-            rgb /= 255.0
-        arr = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    if arr.ndim != 2 or arr.size == 0:
-        raise CardError(
-            f"a picture must be a 2-D gray or 3-D RGB array, got shape {arr.shape}; "
-            "pass one image at a time"
-        )
-    if arr.dtype == np.uint8:
-        return arr.astype(np.float32) / 255.0
-    if arr.dtype == bool:
-        return arr.astype(np.float32)
-    if not np.issubdtype(arr.dtype, np.number):
-        raise CardError(f"a picture array must be numeric, got dtype {arr.dtype}")
-    arr = arr.astype(np.float32)
-    if not np.all(np.isfinite(arr)):
-        raise CardError("a picture array holds NaN or infinite values; give light levels in [0, 1]")
-    return np.clip(arr, 0.0, 1.0)
-
-
-def _read_picture_file(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise CardError(f"{path}: no such picture file")
-    try:
-        with Image.open(path) as img:
-            w, h = img.size
-            if w * h > MAX_PICTURE_PIXELS:
-                raise CardError(
-                    f"{path}: picture is {w} x {h} pixels, more than the {MAX_PICTURE_PIXELS:,} "
-                    "accepted; scale it down first"
-                )
-            img.draft("L", (RETINA_SIZE * 8, RETINA_SIZE * 8))  # JPEG: decode small, fast
-            return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
-    except CardError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise CardError(f"{path}: not a picture this program can read ({exc.__class__.__name__})") from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise CardError(f"{path}: cannot read the picture: {exc}") from None
 
 
 def light_levels(picture, *, size: int = RETINA_SIZE, invert: bool | str = "auto") -> np.ndarray:
@@ -86,8 +32,9 @@ def light_levels(picture, *, size: int = RETINA_SIZE, invert: bool | str = "auto
     Parameters
     ----------
     picture : array_like, PIL.Image.Image, str or path
-        A 2-D gray or 3-D RGB(A) array (uint8 0-255, or floats in [0, 1]), an open
-        pillow image, or the path of any file pillow reads.
+        A 2-D gray or 3-D RGB(A) array (uint8 0-255, uint16 0-65535, or floats in [0, 1]),
+        an open pillow image, or the path of a PNG, JPEG, GIF, BMP, TIFF, WebP, PGM or PPM
+        file, read as a person sees it (see :mod:`simulator.pictures`).
     size : int
         Cells per side of the grid.
     invert : bool or "auto"
@@ -104,7 +51,7 @@ def light_levels(picture, *, size: int = RETINA_SIZE, invert: bool | str = "auto
     CardError
         When the picture cannot be read or is not an image.
     """
-    gray = _as_gray_array(picture)
+    gray = brightness(picture, least_side=8 * size if isinstance(size, int) else None)
     if invert == "auto":
         invert = _border_mean(gray) > 0.5
     elif not isinstance(invert, bool):
@@ -144,8 +91,22 @@ class Retina:
         return int(self.size) ** 2
 
     def check_cards(self, cards) -> np.ndarray:
-        """Return cards as a float32 (n, size, size) array or raise CardError."""
-        arr = np.asarray(cards)
+        """Return cards as a float32 (n, size, size) array or raise CardError.
+
+        Accepted: numbers of any real kind (bool, integers, floats; uint8 read as 0-255), one
+        card (size, size) or many (n, size, size), n = 0 too. Refused, each in one line: a
+        file name, ragged lists, strings, objects, complex numbers, NaN or infinite values.
+        """
+        if isinstance(cards, (str, bytes)) or hasattr(cards, "__fspath__"):
+            raise CardError(f"cards must be arrays of light levels, not a file name ({cards!r:.60}); "
+                            "read pictures with simulator.light_levels first")
+        try:
+            arr = np.asarray(cards)
+        except (ValueError, TypeError):
+            raise CardError(f"cards must be an array of light levels of shape (n, {self.size}, "
+                            f"{self.size}), got a ragged list (rows of different lengths)") from None
+        if arr.dtype.kind not in "biuf":
+            raise CardError(f"cards must hold numbers (light levels in [0, 1]), got dtype {arr.dtype}")
         if arr.ndim == 2:
             arr = arr[None]
         if arr.ndim != 3 or arr.shape[1:] != (self.size, self.size):
@@ -155,7 +116,8 @@ class Retina:
             )
         if arr.dtype == np.uint8:
             return arr.astype(np.float32) / 255.0
-        arr = arr.astype(np.float32, copy=False)
+        with np.errstate(over="ignore"):  # beyond float32 is infinite light: refused below
+            arr = arr.astype(np.float32, copy=False)
         if arr.size and not np.all(np.isfinite(arr)):
             raise CardError("cards hold NaN or infinite light levels; give values in [0, 1]")
         return arr

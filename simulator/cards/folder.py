@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CardError
+from ..pictures import SUFFIXES
 from ..retina import light_levels
 from .deck import Deck
 
 log = logging.getLogger(__name__)
 
-PICTURE_SUFFIXES = frozenset(
-    {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
-)
+#: The suffixes of the picture files read (:data:`simulator.pictures.SUFFIXES`, the one list).
+PICTURE_SUFFIXES = SUFFIXES
 
 
 def _visible(path: Path) -> bool:
@@ -32,8 +32,8 @@ def folder_cards(path) -> Deck:
 
     Each picture is resampled onto the retina by :func:`simulator.retina.light_levels`,
     dark ink on light paper being inverted so the figure is lit. Hidden files and files
-    without a picture extension (png, jpg, jpeg, gif, bmp, tif, tiff, webp, pgm, ppm)
-    are skipped, as are class folders with no pictures.
+    without a picture extension (:data:`simulator.pictures.SUFFIXES`: png, jpg, jpeg, gif,
+    bmp, tif, tiff, webp, pgm, ppm) are skipped, as are class folders with no pictures.
 
     Parameters
     ----------
