@@ -230,3 +230,17 @@ def test_class_folder_names_that_are_not_utf8_under_a_strict_utf8_terminal(tmp_p
     code, out, err = strict("classify", "--state", str(tmp_path / "caf\udce9.mark1"), picture)
     assert_one_line_error(code, out, err, "no such state file")  # an error naming it prints too
     assert "caf\\" in err
+
+
+def test_demo_shows_pictures_whose_names_are_not_utf8(tmp_path):
+    import os
+    folder = os.fsencode(tmp_path)
+    Image.fromarray(np.zeros((30, 30), np.uint8)).save(os.path.join(folder, b"caf\xe9.png"))
+    shown, missing = (os.fsdecode(os.path.join(folder, name)) for name in (b"caf\xe9.png", b"nop\xe9.png"))
+    p = subprocess.run([sys.executable, "-m", "simulator", "demo", "--headless", "--frames", "3",
+                        "--screenshot", str(tmp_path / "p.png"), "--picture", shown, "--picture", missing],
+                       capture_output=True, text=True, errors="strict", timeout=300,
+                       env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert p.returncode == 0, p.stderr  # the teletype draws the name; the terminal prints it
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "nop\\" in lines[0] and "no such picture file (the demo goes on)" in lines[0]

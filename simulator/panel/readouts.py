@@ -9,11 +9,17 @@ import pygame
 from . import theme
 
 
+def shown(text: str) -> str:
+    """``text`` as it can be drawn: a file name's bytes that are not UTF-8 (kept by Python as
+    lone surrogates, which the font renderer refuses) become ``\\xe9`` escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @lru_cache(maxsize=2048)
 def rendered(text: str, px: int, colour, mono: bool = False) -> pygame.Surface:
     # Most of a frame's text is the same as the last frame's: render each string once.
     f = theme.mono(px) if mono else theme.font(px)
-    return f.render(text, True, colour)
+    return f.render(shown(text), True, colour)
 
 
 def label(target: pygame.Surface, text: str, pos, px: int, colour=theme.ENGRAVING,
@@ -38,6 +44,7 @@ def bezel(target: pygame.Surface, rect: pygame.Rect, scale: float) -> None:
 def fit(text: str, px: int, width: int, mono: bool = False) -> str:
     """``text`` cut with an ellipsis to fit ``width`` pixels."""
     f = theme.mono(px) if mono else theme.font(px)
+    text = shown(text)
     if f.size(text)[0] <= width:
         return text
     while text and f.size(text + "...")[0] > width:
@@ -48,7 +55,7 @@ def fit(text: str, px: int, width: int, mono: bool = False) -> str:
 def wrap(text: str, px: int, width: int, lines: int = 2) -> list[str]:
     """``text`` broken into at most ``lines`` lines of ``width`` pixels (the last one cut)."""
     f = theme.font(px)
-    out, words = [], text.split()
+    out, words = [], shown(text).split()
     while words and len(out) < lines:
         line = words.pop(0)
         while words and f.size(line + " " + words[0])[0] <= width:
