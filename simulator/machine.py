@@ -13,12 +13,12 @@ from numbers import Integral, Real
 import numpy as np
 
 from . import coding as _coding
-from . import kernels
+from . import kernels, statecheck
 from .checks import number, whole_number
-from .errors import ConfigError, StateFileError
+from .errors import ConfigError
 from .plugboard import Plugboard
 from .retina import Retina
-from .statefile import load_state, save_state
+from .statefile import load_state, refusal, save_state
 
 log = logging.getLogger(__name__)
 
@@ -491,41 +491,43 @@ class MarkI:
     def load(cls, path) -> MarkI:
         """Read a machine written by :meth:`save`.
 
+        Nothing in the file is trusted: the header's settings are checked (the sizes against
+        :mod:`simulator.limits`) before any array is read, each array's shape and kind before
+        it is inflated, and the contents against the machine they describe
+        (:mod:`simulator.statecheck`).
+
         Raises
         ------
         StateFileError
-            When the file is missing, corrupted, truncated, foreign or of another version.
+            One line, for any file that is missing, corrupted, truncated, foreign, of another
+            version or inconsistent; nothing else, whatever the file holds.
         """
-        header, arr = load_state(path, ("excitatory_idx", "inhibitory_idx", "a_thresholds",
-                                        "mask", "weights", "bias"))
+        def settings(header) -> dict:
+            p = statecheck.params(path, header, _PARAMS)
+            try:
+                cls(**p)._validate()  # the machine's own check of every setting
+            except ConfigError as exc:
+                raise refusal(path, f"its settings are out of range ({exc})") from None
+            return p
+
+        header, arr = load_state(path, lambda header: statecheck.members(settings(header)))
+        p = settings(header)
+        n_classes, names = statecheck.classes(path, header, p["coding"], p["r_units"])
+        counters = statecheck.counters(path, header, p["r_units"])
+        rng_state = statecheck.rng_state(path, header)
+        statecheck.arrays(path, p, arr)
+        m = cls(**p)
         try:
-            params = header["params"]
-            m = cls(**{k: params[k] for k in _PARAMS})
-            m._validate()
-            a, r = m.a_units, m.r_units
-            shapes = {"weights": (a, r), "mask": (a, r), "bias": (r,), "a_thresholds": (a,),
-                      "excitatory_idx": (a, m.excitatory), "inhibitory_idx": (a, m.inhibitory)}
-            for name, shape in shapes.items():
-                if arr[name].shape != shape:
-                    raise StateFileError(f"{path}: {name} has shape {arr[name].shape}, "
-                                         f"the config says {shape}")
-            if not np.all(np.isfinite(arr["weights"])):
-                raise StateFileError(f"{path}: potentiometer settings are not finite numbers")
             m.plugboard_ = Plugboard(arr["excitatory_idx"], arr["inhibitory_idx"],
                                      arr["a_thresholds"], m.retina_size ** 2)
-            m.mask_ = arr["mask"].astype(np.bool_)
-            m.weights_ = arr["weights"].astype(np.float64)
-            m.bias_ = arr["bias"].astype(np.float64)
-            c = header["counters"]
-            m.presentations_, m.errors_, m.corrections_ = (
-                int(c["presentations"]), int(c["errors"]), int(c["corrections"]))
-            m.n_classes_ = header["n_classes"]
-            names = header.get("class_names")
-            m.class_names_ = tuple(str(n) for n in names) if names else None
             m.rng_ = np.random.default_rng()
-            m.rng_.bit_generator.state = header["rng_state"]
-        except StateFileError:
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateFileError(f"{path}: state file content is inconsistent ({exc})") from None
+            m.rng_.bit_generator.state = rng_state
+        except (ConfigError, TypeError, ValueError, OverflowError) as exc:
+            # statecheck has ruled these out; kept so a gap there is still one line
+            raise refusal(path, f"state file content is inconsistent ({exc})") from None
+        m.mask_ = np.ascontiguousarray(arr["mask"], dtype=np.bool_)
+        m.weights_ = np.ascontiguousarray(arr["weights"], dtype=np.float64)
+        m.bias_ = np.ascontiguousarray(arr["bias"], dtype=np.float64)
+        m.presentations_, m.errors_, m.corrections_ = counters
+        m.n_classes_, m.class_names_ = n_classes, names
         return m
