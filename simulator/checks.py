@@ -6,6 +6,7 @@ are and exit with status 2.
 
 from __future__ import annotations
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,20 +14,41 @@ import numpy as np
 from .errors import ConfigError
 
 
+def shown(value, width: int = 60) -> str:
+    """``repr(value)`` fit for a one-line message: on one line and at most ``width`` characters.
+
+    A numpy array's repr spans lines and a 5,000-digit int's cannot even be made; neither may
+    break the one-line promise or hide the error being reported.
+    """
+    try:
+        text = " ".join(repr(value).split())
+    except ValueError:  # int too large to show (sys.set_int_max_str_digits)
+        text = f"a {type(value).__name__} too long to show"
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _finite_real(value) -> bool:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except (OverflowError, TypeError, ValueError):  # an int beyond any float
+        return False
+
+
 def whole_number(name: str, value, *, lo: int = 1, hi: int = 10**9) -> int:
     """``value`` as an int, if it is a whole number in [lo, hi]."""
     if isinstance(value, bool) or not isinstance(value, Integral) or not lo <= value <= hi:
-        raise ConfigError(f"{name} must be a whole number from {lo:,} to {hi:,}, got {value!r}")
+        raise ConfigError(f"{name} must be a whole number from {lo:,} to {hi:,}, got {shown(value)}")
     return int(value)
 
 
 def number(name: str, value, lo: float, hi: float, *, above: bool = False) -> float:
     """``value`` as a float, if it is a finite real number in [lo, hi] ((lo, hi] if ``above``)."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or not (value > lo if above else value >= lo) or value > hi:
+    if not _finite_real(value) or not (value > lo if above else value >= lo) or value > hi:
         span = f"a finite number above {lo:g} and at most {hi:g}" if above else \
             f"a number from {lo:g} to {hi:g}"
-        raise ConfigError(f"{name} must be {span}, got {value!r}")
+        raise ConfigError(f"{name} must be {span}, got {shown(value)}")
     return float(value)
 
 
@@ -37,16 +59,15 @@ def positive_number(name: str, value, *, upper: float = 1e6) -> float:
 
 def non_negative_number(name: str, value, *, upper: float = 1e6) -> float:
     """``value`` as a float, if it is a finite real number in [0, upper]."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or not 0 <= value <= upper:
-        raise ConfigError(f"{name} must be a finite number from 0 to {upper:g}, got {value!r}")
+    if not _finite_real(value) or not 0 <= value <= upper:
+        raise ConfigError(f"{name} must be a finite number from 0 to {upper:g}, got {shown(value)}")
     return float(value)
 
 
 def flag(name: str, value) -> bool:
     """``value`` if it is a bool (numpy's too)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(f"{name} must be True or False, got {value!r}")
+        raise ConfigError(f"{name} must be True or False, got {shown(value)}")
     return bool(value)
 
 

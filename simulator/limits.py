@@ -1,22 +1,63 @@
 """The one table of limits: the machine, the experiments, the commands, the state files and the
 kiosk's config all check against these numbers, so they cannot disagree.
 
-Each limit is the closed range a setting may take. The largest machine allowed is one the
-front panel can still draw and a state file can hold without gigabytes of memory.
+Each limit is the closed range a setting may take (or half-open, for a rate that must be above
+zero). The largest machine allowed is one the front panel can still draw and a state file can
+hold without gigabytes of memory.
+
+To check a value, call :func:`check` with the limit's name::
+
+    a_units = check("a_units", value)          # an int, or a one-line ConfigError
+    rate = check("learning_rate", value)       # a float
+
+Every message about a limit gives its range in the same words (:meth:`Limit.span`), so the
+command line and the machine say the same thing about the same setting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .checks import number, whole_number
+
 
 @dataclass(frozen=True)
 class Limit:
-    """A closed range [lo, hi] for one setting, and the words that name the setting."""
+    """A closed range [lo, hi] for one setting, and the words that name the setting.
+
+    Attributes
+    ----------
+    lo, hi : int or float
+        The smallest and the largest value accepted.
+    what : str
+        What the setting counts or measures, in words.
+    whole : bool
+        Whether only whole numbers are accepted (else any finite real number).
+    above : bool
+        Whether ``lo`` itself is refused (a rate must be above zero).
+    """
 
     lo: float
     hi: float
     what: str
+    whole: bool = True
+    above: bool = False
+
+    def span(self) -> str:
+        """The range in words, as every message about this limit gives it."""
+        if self.whole:
+            return f"from {self.lo:,} to {self.hi:,}"
+        if self.above:
+            return f"above {self.lo:g} and at most {self.hi:g}"
+        return f"from {self.lo:g} to {self.hi:g}"
+
+    def accepts(self, value) -> bool:
+        """Whether a number (already of the right kind) lies within the range."""
+        return (value > self.lo if self.above else value >= self.lo) and value <= self.hi
+
+
+def _number(lo, hi, what, *, above=False) -> Limit:
+    return Limit(lo, hi, what, whole=False, above=above)
 
 
 LIMITS: dict[str, Limit] = {
@@ -32,11 +73,14 @@ LIMITS: dict[str, Limit] = {
     "passes": Limit(1, 10_000, "passes over the pictures"),
     "contact_sheet_cards": Limit(1, 1000, "cards on one contact sheet"),
     "frames": Limit(1, 10_000_000, "frames"),
-    "speed": Limit(0.5, 100, "trials a second"),
-    "a_threshold": Limit(-1000, 1000, "A-unit threshold"),
-    "learning_rate": Limit(0, 1e6, "learning rate"),
-    "weight_limit": Limit(0, 1e12, "potentiometer end stop"),
-    "weight_step": Limit(0, 1e12, "potentiometer ratchet step"),
+    "speed": _number(0.5, 100, "trials a second"),
+    "a_threshold": _number(-1000, 1000, "A-unit threshold"),
+    "s_threshold": _number(0, 1, "photocell threshold (light level)", above=True),
+    "photocell_noise": _number(0, 1, "photocell noise (standard deviation of light)"),
+    "learning_rate": _number(0, 1e6, "learning rate", above=True),
+    "weight_limit": _number(0, 1e12, "potentiometer end stop", above=True),
+    "weight_step": _number(0, 1e12, "potentiometer ratchet step", above=True),
+    "connectivity": _number(0, 1, "fraction of A->R pairs wired", above=True),
     "class_count": Limit(2, 256, "classes"),
     "picture_pixels": Limit(1, 40_000_000, "pixels in one picture"),
 }
@@ -45,3 +89,33 @@ LIMITS: dict[str, Limit] = {
 def limit(name: str) -> Limit:
     """The limit called ``name`` (a KeyError names a missing one, a bug, not bad input)."""
     return LIMITS[name]
+
+
+def check(name: str, value, *, label: str | None = None):
+    """``value`` if it lies within the limit called ``name``; else a one-line ConfigError.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`LIMITS`.
+    value
+        The value to check. Numpy numbers are accepted and returned as Python ones, so no
+        narrow integer type reaches arithmetic that could overflow.
+    label : str, optional
+        How the message names the setting (default: ``name``), e.g. ``"--a-units"``.
+
+    Returns
+    -------
+    int or float
+        An int for a whole-number limit, a float otherwise.
+
+    Raises
+    ------
+    ConfigError
+        ``"<label> must be a whole number from 1 to 100,000, got 0"`` and the like.
+    """
+    lim = LIMITS[name]
+    label = name if label is None else label
+    if lim.whole:
+        return whole_number(label, value, lo=int(lim.lo), hi=int(lim.hi))
+    return number(label, value, lim.lo, lim.hi, above=lim.above)

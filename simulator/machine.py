@@ -7,15 +7,19 @@ rig read its state.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from numbers import Integral, Real
+from operator import attrgetter, is_
 
 import numpy as np
 
 from . import coding as _coding
 from . import kernels, statecheck
-from .checks import number, whole_number
-from .errors import ConfigError
+from .checks import flag, shown
+from .errors import CardError, ConfigError
+from .limits import check as check_limit
+from .limits import limit
 from .plugboard import Plugboard
 from .retina import Retina
 from .statefile import load_state, refusal, save_state
@@ -33,6 +37,66 @@ CHUNK_CELLS = 4 * 2**20
 _PARAMS = ("seed", "wiring_seed", "retina_size", "a_units", "r_units", "excitatory",
            "inhibitory", "a_threshold", "s_threshold", "photocell_noise", "analog", "rule",
            "learning_rate", "weight_limit", "weight_step", "connectivity", "coding")
+#: Parameters that shape the built machine (its wiring and its arrays): once it is built, a
+#: change to one is refused until :meth:`MarkI.fit` or :meth:`MarkI.reset` rebuilds it. So is
+#: ``coding`` once the classes are set. The others are read on each call and may change freely.
+SHAPING = ("seed", "wiring_seed", "retina_size", "a_units", "r_units", "excitatory",
+           "inhibitory", "a_threshold", "connectivity")
+_REBUILD = "after the machine was built; call fit() or reset() to rebuild, or make a new MarkI"
+#: What the per-call check compares by identity: the parameters and what the kernels read.
+_WATCHED = attrgetter(*_PARAMS, "plugboard_", "weights_", "bias_", "mask_", "rng_",
+                      "n_classes_", "class_names_")
+
+
+def _plain(value, checked):
+    """A Python int or float as given (so settings print as they were written), else checked."""
+    return value if type(value) in (int, float) else checked
+
+
+def _choice(name: str, value, options) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise ConfigError(f"unknown {name} {shown(value)}; choose one of {', '.join(options)}")
+    return value
+
+
+def _array(values, what: str) -> np.ndarray:
+    """``np.asarray(values)``, a ragged list being a one-line ConfigError."""
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError):
+        raise ConfigError(f"{what} must be an array of one shape, got a ragged list "
+                          "(rows of different lengths)") from None
+
+
+def _labels(labels, n: int) -> np.ndarray:
+    """``labels`` if they are one class label (a whole number >= 0) per card of ``n``."""
+    t = _array(labels, "labels")
+    if t.ndim != 1 or t.shape[0] != n:
+        given = f"{t.shape[0]} labels" if t.ndim == 1 else f"labels of shape {t.shape}"
+        raise ConfigError(f"need one label per card: {n} cards, {given}")
+    if t.size and t.dtype.kind not in "iu":  # np.asarray([]) is float: no cards, no labels
+        raise ConfigError(f"class labels must be whole numbers >= 0, got {t.dtype} labels")
+    if t.size and t.min() < 0:
+        raise ConfigError(f"class labels must be whole numbers >= 0, got {int(t.min())}")
+    return t
+
+
+def _class_names(names) -> tuple[str, ...]:
+    """Class names as a tuple of str: distinct, each a non-empty single line."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        raise ConfigError(f"class names must be a list of strings, got {shown(names)}")
+    names = tuple(names)
+    for name in names:
+        if not isinstance(name, str):
+            raise ConfigError(f"class names must be strings, got {shown(name)} ({type(name).__name__})")
+        if not name:
+            raise ConfigError("class names must not be empty")
+        if name.splitlines() != [name]:
+            raise ConfigError(f"class names must be one line, got {shown(name)}")
+    twice = next((name for i, name in enumerate(names) if name in names[:i]), None)
+    if twice is not None:
+        raise ConfigError(f"class names must differ: {twice!r} is given twice")
+    return tuple(str(name) for name in names)
 
 
 @dataclass(frozen=True)
@@ -149,51 +213,55 @@ class MarkI:
     def __repr__(self) -> str:
         return f"MarkI({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
-    def _validate(self) -> None:
-        def whole(name, lo, hi):
-            whole_number(name, getattr(self, name), lo=lo, hi=hi)
+    def _validate(self) -> dict:
+        """Check every parameter against :data:`simulator.limits.LIMITS`; return them plain.
 
-        def real(name, lo, hi, none_ok=False, open_lo=False):
-            v = getattr(self, name)
-            if v is None and none_ok:
-                return
-            try:
-                number(name, v, lo, hi, above=open_lo)
-            except ConfigError as exc:
-                raise ConfigError(f"{exc} (None for no limit)" if none_ok else str(exc)) from None
+        Whole numbers come back as ``int`` (a numpy integer is converted, so no narrow type
+        reaches arithmetic that could overflow), real numbers as given when they are Python
+        numbers and as ``float`` otherwise, ``analog`` as ``bool``.
 
+        Raises
+        ------
+        ConfigError
+            One line naming the first parameter that is out of range or of the wrong kind.
+        """
+        p = {}
         for name in ("seed", "wiring_seed"):
-            v = getattr(self, name)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, Integral) or v < 0):
-                raise ConfigError(f"{name} must be a whole number >= 0 or None, got {v!r}")
-        whole("retina_size", 2, 256)
-        whole("a_units", 1, 1_000_000)
-        whole("r_units", 1, 64)
-        whole("excitatory", 0, 1000)
-        whole("inhibitory", 0, 1000)
-        if self.excitatory + self.inhibitory < 1:
+            v = getattr(self, name, None)
+            try:
+                p[name] = None if v is None else check_limit("seed", v, label=name)
+            except ConfigError:
+                raise ConfigError(f"{name} must be None or a whole number {limit('seed').span()}, "
+                                  f"got {shown(v)}") from None
+        for name in ("retina_size", "a_units", "r_units", "excitatory", "inhibitory"):
+            p[name] = check_limit(name, getattr(self, name, None))
+        wires, cells = p["excitatory"] + p["inhibitory"], p["retina_size"] ** 2
+        if wires < 1:
             raise ConfigError("an A-unit needs at least one connection (excitatory + inhibitory >= 1)")
-        if self.excitatory + self.inhibitory > self.retina_size ** 2:
-            raise ConfigError(f"an A-unit cannot take {self.excitatory + self.inhibitory} "
-                              f"connections from {self.retina_size ** 2} photocells")
-        real("a_threshold", -1000, 1000)
-        real("s_threshold", 0, 1, open_lo=True)
-        real("photocell_noise", 0, 1)
-        real("learning_rate", 0, 1e6, open_lo=True)
-        real("weight_limit", 0, 1e12, none_ok=True, open_lo=True)
-        real("weight_step", 0, 1e12, none_ok=True, open_lo=True)
-        if self.rule not in RULES:
-            raise ConfigError(f"unknown rule {self.rule!r}; choose one of {', '.join(RULES)}")
-        if self.coding not in _coding.CODINGS:
-            raise ConfigError(f"unknown coding {self.coding!r}; choose one of "
-                              f"{', '.join(_coding.CODINGS)}")
-        c = self.connectivity
-        if not (c in CONNECTIVITIES or (isinstance(c, Real) and not isinstance(c, bool)
-                                        and 0 < c <= 1)):
-            raise ConfigError(f"connectivity must be 'full', 'partitioned' or a fraction in "
-                              f"(0, 1], got {c!r}")
-        if not isinstance(self.analog, (bool, np.bool_)):
-            raise ConfigError(f"analog must be True or False, got {self.analog!r}")
+        if wires > cells:
+            raise ConfigError(f"an A-unit cannot take {wires} connections from {cells} photocells")
+        for name in ("a_threshold", "s_threshold", "photocell_noise", "learning_rate"):
+            v = getattr(self, name, None)
+            p[name] = _plain(v, check_limit(name, v))
+        for name in ("weight_limit", "weight_step"):
+            v = getattr(self, name, None)
+            try:
+                p[name] = None if v is None else _plain(v, check_limit(name, v))
+            except ConfigError as exc:
+                raise ConfigError(f"{exc} (None for no limit)") from None
+        p["analog"] = flag("analog", getattr(self, "analog", None))
+        p["rule"] = _choice("rule", getattr(self, "rule", None), RULES)
+        p["coding"] = _choice("coding", getattr(self, "coding", None), _coding.CODINGS)
+        c = getattr(self, "connectivity", None)
+        if isinstance(c, str) and c in CONNECTIVITIES:
+            p["connectivity"] = c
+        else:
+            try:
+                p["connectivity"] = _plain(c, check_limit("connectivity", c))
+            except ConfigError:
+                raise ConfigError(f"connectivity must be 'full', 'partitioned' or a fraction in "
+                                  f"(0, 1], got {shown(c)}") from None
+        return p
 
     # ------------------------------------------------------------------ building
     def _seed_sequences(self):
@@ -204,9 +272,31 @@ class MarkI:
         return wiring_ss, training_ss
 
     def _ensure_built(self) -> None:
-        if getattr(self, "plugboard_", None) is not None:
-            return
-        self._validate()
+        """Build the machine on first use; on every later use check that it still fits its
+        parameters. Every public entry point calls this before any kernel runs.
+
+        When nothing was set since the last check (the very same objects: parameters, wiring,
+        arrays, classes) it costs one comparison. Otherwise the parameters are checked again:
+        each must be valid, and those that shape the built machine (:data:`SHAPING`) must equal
+        what it was built from; then the learned arrays must fit them.
+        """
+        seen = self.__dict__.get("_seen")
+        if seen is not None:
+            try:
+                if all(map(is_, _WATCHED(self), seen)):
+                    return
+            except AttributeError:  # an attribute deleted by hand: the full check says which
+                pass
+        if getattr(self, "plugboard_", None) is None:
+            self._build(self._validate())
+        elif "_built" not in self.__dict__:
+            self._record_build()
+        else:
+            self._recheck()
+
+    def _build(self, params: dict) -> None:
+        """Draw the wiring and centre the potentiometers, from checked ``params``."""
+        self.__dict__.update(params)
         wiring_ss, training_ss = self._seed_sequences()
         wiring_rng = np.random.default_rng(wiring_ss)
         self.plugboard_ = Plugboard.random(
@@ -216,7 +306,70 @@ class MarkI:
         self.rng_ = np.random.default_rng(training_ss)
         self.n_classes_ = None
         self.class_names_ = None
-        self.reset_weights()
+        self._centre()
+        self._built = params
+        self._seen = _WATCHED(self)
+
+    def _record_build(self) -> None:
+        """Guard a machine whose learned state was put in place by hand, as :meth:`load` does.
+
+        Checks the parameters and that the wiring and arrays fit them, then takes the
+        parameters as those the machine was built from: from here on a change to one that
+        shapes the machine is refused, as for a machine built here.
+
+        Raises
+        ------
+        ConfigError
+            When a parameter is invalid or an array does not fit the parameters.
+        """
+        params = self._validate()
+        self.__dict__.update(params)
+        self._check_state()
+        self._built = params
+        self._seen = _WATCHED(self)
+
+    def _recheck(self) -> None:
+        """Something was set since the last check: check it all before the kernels run."""
+        params = self._validate()
+        built = self._built
+        for name in SHAPING:
+            if params[name] != built[name]:
+                raise ConfigError(f"{name} was changed from {shown(built[name])} to "
+                                  f"{shown(params[name])} {_REBUILD}")
+        if getattr(self, "n_classes_", None) is not None and params["coding"] != built["coding"]:
+            raise ConfigError(f"coding was changed from {built['coding']!r} to {params['coding']!r} "
+                              f"after the machine learned its classes; {_REBUILD.split('; ', 1)[1]}")
+        self.__dict__.update(params)
+        built["coding"] = params["coding"]  # free to change until the classes are set
+        self._check_state()
+        self._seen = _WATCHED(self)
+
+    def _check_state(self) -> None:
+        """The arrays the kernels read must fit the parameters: they may have been replaced."""
+        a, r, size = self.a_units, self.r_units, self.retina_size
+        pb = getattr(self, "plugboard_", None)
+        bad = None
+        if not (isinstance(pb, Plugboard) and pb.n_inputs == size ** 2
+                and pb.thresholds.shape == (a,) and pb.excitatory_idx.shape == (a, self.excitatory)
+                and pb.inhibitory_idx.shape == (a, self.inhibitory)):
+            bad = "plugboard_"
+        for name, shape, dtype in (("weights_", (a, r), np.float64), ("bias_", (r,), np.float64),
+                                   ("mask_", (a, r), np.bool_)):
+            v = getattr(self, name, None)
+            if not (isinstance(v, np.ndarray) and v.shape == shape and v.dtype == dtype
+                    and v.flags.c_contiguous and v.flags.writeable):
+                bad = bad or name
+        if not isinstance(getattr(self, "rng_", None), np.random.Generator):
+            bad = bad or "rng_"
+        k, names = getattr(self, "n_classes_", None), getattr(self, "class_names_", None)
+        if k is not None and (type(k) is not int or not limit("class_count").accepts(k)):
+            bad = bad or "n_classes_"
+        if names is not None and (not isinstance(names, tuple) or len(names) != k
+                                  or not all(isinstance(n, str) for n in names)):
+            bad = bad or "class_names_"
+        if bad:
+            raise ConfigError(f"{bad} does not fit the machine ({a} A-units, {r} R-units, a {size} x "
+                              f"{size} retina): it was replaced by hand; call reset() or fit() to rebuild")
 
     def _draw_mask(self, rng) -> np.ndarray:
         shape = (self.a_units, self.r_units)
@@ -228,16 +381,37 @@ class MarkI:
             return mask
         return rng.random(shape) < float(self.connectivity)
 
-    def reset_weights(self) -> None:
-        """Centre every potentiometer and zero the counters (the wiring stays)."""
-        if getattr(self, "plugboard_", None) is None:
-            self._ensure_built()
-            return
+    def _centre(self) -> None:
         self.weights_ = np.zeros((self.a_units, self.r_units), dtype=np.float64)
         self.bias_ = np.zeros(self.r_units, dtype=np.float64)
         self.presentations_ = 0
         self.errors_ = 0
         self.corrections_ = 0
+
+    def reset_weights(self) -> None:
+        """Centre every potentiometer and zero the counters (the wiring and classes stay)."""
+        if getattr(self, "plugboard_", None) is None:
+            self._ensure_built()
+            return
+        self._ensure_built()
+        self._centre()
+        self._seen = _WATCHED(self)
+
+    def reset(self) -> None:
+        """Rebuild the machine from its parameters as they are now.
+
+        The plugboard is drawn again from the seeds, the potentiometers centred, the counters
+        zeroed, the classes forgotten and the noise generator re-seeded: the machine is what
+        ``MarkI(**m.get_params())`` would be. After changing a parameter that shapes the
+        machine (:data:`SHAPING`: ``retina_size``, ``a_units``, ``r_units``, the seeds, ...)
+        every other call is refused until this or :meth:`fit` rebuilds it.
+
+        Raises
+        ------
+        ConfigError
+            When a parameter is invalid (the machine is then left as it was).
+        """
+        self._build(self._validate())
 
     @property
     def weights(self) -> np.ndarray:
@@ -338,13 +512,21 @@ class MarkI:
         With photocell noise each call to :meth:`sense`, :meth:`associate` or :meth:`scores`
         draws fresh noise; this draws it once, so the three agree (what a panel shows).
 
+        Parameters
+        ----------
+        card : array_like, shape (20, 20) or (1, 20, 20)
+            One card's light levels.
+
         Returns
         -------
         tuple of numpy.ndarray
             S activity (cells,) float32, A activity (a_units,) uint8, R inputs (r_units,).
         """
         self._ensure_built()
-        cards = self.retina.check_cards(card)[:1]
+        cards = self.retina.check_cards(card)
+        if cards.shape[0] != 1:
+            raise CardError(f"look takes one card, got {cards.shape[0]}; use associate() or "
+                            "scores() for many")
         _, light = next(self._light(cards))
         s = light[0] if self.analog else (light[0] >= np.float32(self.s_threshold)).astype(np.float32)
         act, cnt = self._lists(light)
@@ -364,35 +546,55 @@ class MarkI:
     def predict(self, cards) -> np.ndarray:
         """Class labels read off the R-units under the coding (-1: no such class)."""
         if getattr(self, "n_classes_", None) is None:
-            raise ConfigError("the machine has not been trained on class labels yet; "
-                              "call train(cards, labels) first")
+            raise ConfigError("the machine has not been trained on class labels yet; call "
+                              "train(cards, labels), fit(cards, labels) or set_classes(n) first")
         return _coding.decode(self.scores(cards), self.coding, self.n_classes_,
                               ties_fire=self.rule == "lecture")
 
     def score(self, cards, labels) -> float:
-        """Fraction of cards whose class is read correctly."""
-        return float(np.mean(self.predict(cards) == np.asarray(labels)))
+        """Fraction of cards whose class is read correctly.
 
-    def _targets(self, targets, n: int, n_classes) -> np.ndarray:
-        t = np.asarray(targets)
+        Raises
+        ------
+        CardError
+            When there are no cards (the accuracy of nothing is not a number).
+        ConfigError
+            When ``labels`` are not one class label (a whole number >= 0) per card.
+        """
+        self._ensure_built()
+        cards = self.retina.check_cards(cards)
+        labels = _labels(labels, cards.shape[0])
+        if cards.shape[0] == 0:
+            raise CardError("score needs at least one card")
+        return float(np.mean(self.predict(cards) == labels))
+
+    def _targets(self, targets, n: int, n_classes) -> tuple[np.ndarray, int | None]:
+        """(n, r_units) int8 targets from labels or R-unit targets, and the class count."""
+        t = _array(targets, "targets")
         if t.ndim == 2:
             if t.shape != (n, self.r_units):
-                raise ConfigError(f"targets must have shape ({n}, {self.r_units}), got {t.shape}")
-            if not np.all(np.isin(t, (-1, 0, 1))):
+                raise ConfigError(f"need one label per card, shape ({n},), or R-unit targets of shape "
+                                  f"({n}, {self.r_units}); got shape {t.shape}")
+            if t.dtype.kind not in "iuf" or not np.all(np.isin(t, (-1, 0, 1))):
                 raise ConfigError("R-unit targets must be -1 or +1 (0 leaves a unit alone)")
-            return t.astype(np.int8)
-        if t.ndim != 1 or t.shape[0] != n:
-            raise ConfigError(f"need one label per card: {n} cards, targets of shape {t.shape}")
-        if t.size and (not np.issubdtype(t.dtype, np.integer) or t.min() < 0):
-            raise ConfigError("class labels must be whole numbers >= 0")
-        if self.n_classes_ is None:
-            k = int(n_classes) if n_classes is not None else max(2, int(t.max()) + 1 if t.size else 2)
-            _coding.units_used(self.coding, k, self.r_units)  # raises if it does not fit
-            self.n_classes_ = k
-        if t.size and t.max() >= self.n_classes_:
-            raise ConfigError(f"label {int(t.max())} but the machine was trained on "
-                              f"{self.n_classes_} classes; reset it to change the classes")
-        return _coding.encode(t.astype(np.int64), self.coding, self.n_classes_, self.r_units)
+            return t.astype(np.int8), self.n_classes_
+        t = _labels(t, n)
+        top = int(t.max()) if t.size else -1
+        if n_classes is not None:
+            n_classes = check_limit("class_count", n_classes, label="n_classes")
+            if self.n_classes_ is not None and n_classes != self.n_classes_:
+                raise ConfigError(f"n_classes {n_classes} but the machine was trained on "
+                                  f"{self.n_classes_} classes; reset() it to change the classes")
+        k = self.n_classes_ or n_classes
+        if k is None:  # the first labels: the largest names the number of classes
+            k, most = max(2, top + 1), limit("class_count").hi
+            if k > most:
+                raise ConfigError(f"labels go up to {top}: {top + 1} classes, more than the "
+                                  f"{most} allowed")
+        if top >= k:
+            raise ConfigError(f"label {top} but the machine was trained on {k} classes; reset it "
+                              "to change the classes")
+        return _coding.encode(t.astype(np.int64), self.coding, k, self.r_units), k
 
     def set_classes(self, n_classes: int, names=None) -> None:
         """Declare the classes before any training, so the machine can answer at once.
@@ -402,20 +604,22 @@ class MarkI:
         n_classes : int
             Number of classes; must fit the coding on ``r_units``.
         names : sequence of str, optional
-            Class names, kept with the state.
+            Class names (distinct, each one non-empty line), kept with the state.
         """
         self._ensure_built()
-        if isinstance(n_classes, bool) or not isinstance(n_classes, Integral) or n_classes < 2:
-            raise ConfigError(f"n_classes must be a whole number >= 2, got {n_classes!r}")
-        if names is not None and len(names) != n_classes:
-            raise ConfigError(f"{len(names)} class names for {n_classes} classes")
-        _coding.units_used(self.coding, int(n_classes), self.r_units)
+        n_classes = check_limit("class_count", n_classes, label="n_classes")
+        if names is not None:
+            names = _class_names(names)
+            if len(names) != n_classes:
+                raise ConfigError(f"{len(names)} class names for {n_classes} classes")
+        _coding.units_used(self.coding, n_classes, self.r_units)
         if self.n_classes_ is not None and self.n_classes_ != n_classes:
             raise ConfigError(f"the machine was trained on {self.n_classes_} classes; reset it "
                               "to change the classes")
-        self.n_classes_ = int(n_classes)
+        self.n_classes_ = n_classes
         if names is not None:
-            self.class_names_ = tuple(str(n) for n in names)
+            self.class_names_ = names
+        self._seen = _WATCHED(self)
 
     def train(self, cards, targets, *, n_classes: int | None = None) -> TrainingTrace:
         """Present cards in order; the trainer corrects the machine as the rule says.
@@ -423,7 +627,7 @@ class MarkI:
         Parameters
         ----------
         cards : array_like, shape (n, 20, 20)
-            Light levels in [0, 1].
+            Light levels in [0, 1]. No cards (n = 0) present nothing and change nothing.
         targets : array_like
             Either (n, r_units) required R-unit responses in {-1, +1} (0: leave alone), or
             (n,) class labels coded onto the R-units by ``coding``.
@@ -438,9 +642,14 @@ class MarkI:
         self._ensure_built()
         cards = self.retina.check_cards(cards)
         n = cards.shape[0]
-        t = self._targets(targets, n, n_classes)
+        t, k = self._targets(targets, n, n_classes)
         wrong = np.zeros(n, dtype=np.int32)
         moved = np.zeros(n, dtype=np.int32)
+        if n == 0:
+            return TrainingTrace(wrong=wrong, moved=moved)
+        if k != self.n_classes_:  # the first labels fix the classes
+            self.n_classes_ = k
+            self._seen = _WATCHED(self)
         n_connected = self.mask_.sum(axis=0).astype(np.int64)
         for start, act, cnt in self._active(cards):
             stop = start + len(cnt)
@@ -454,23 +663,44 @@ class MarkI:
         return TrainingTrace(wrong=wrong, moved=moved)
 
     def partial_fit(self, cards, y, classes=None) -> MarkI:
-        """scikit-learn style: train on more cards, keep what was learned; returns self."""
-        self.train(cards, y, n_classes=None if classes is None else len(classes))
+        """scikit-learn style: train on more cards, keep what was learned; returns self.
+
+        ``classes``, on the first call, are all the labels there will be: 0 to k-1.
+        """
+        n_classes = None
+        if classes is not None:
+            c = _array(classes, "classes")
+            if not (c.ndim == 1 and c.dtype.kind in "iu" and c.size >= 2
+                    and np.array_equal(np.sort(c), np.arange(c.size))):
+                raise ConfigError(f"classes must be the labels 0 to k-1 (k >= 2), e.g. [0, 1], got "
+                                  f"{shown(classes)}")
+            n_classes = int(c.size)
+        self.train(cards, y, n_classes=n_classes)
         return self
 
     def fit(self, cards, y, *, epochs: int = 1) -> MarkI:
-        """scikit-learn style: centre the potentiometers, then train ``epochs`` passes."""
-        self._ensure_built()
-        self.reset_weights()
-        self.n_classes_ = None
-        self.class_names_ = None
+        """scikit-learn style: rebuild the machine from its parameters, then train ``epochs``
+        passes; returns self.
+
+        As a scikit-learn estimator's ``fit``, it starts from the parameters alone: the
+        plugboard is drawn again from the seeds and the noise generator re-seeded, so two fits
+        with one seed give the same machine bit for bit, and ``fit(cards, y, epochs=n)`` equals
+        a new machine's ``partial_fit(cards, y)`` repeated n times. The classes are taken
+        from ``y``, names forgotten. A refused call leaves the machine as it was.
+        """
+        epochs = check_limit("passes", epochs, label="epochs")
+        fresh = type(self)(**self.get_params())
         for _ in range(epochs):
-            self.train(cards, y)
+            fresh.train(cards, y)
+        vars(self).update(vars(fresh))
         return self
 
     # ------------------------------------------------------------------ state files
     def save(self, path) -> None:
         """Write config, wiring, potentiometers, counters and generator state atomically."""
+        name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"save needs a file name (a str or a pathlib.Path), got {shown(path)}")
         self._ensure_built()
         header = {
             "params": self.get_params(),

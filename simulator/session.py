@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from . import experiments
-from .coding import decode
+from .coding import decode, units_used
 from .errors import ConfigError, Mark1Error, StateFileError
+from .limits import limit
 from .machine import MarkI
 from .retina import light_levels
 
@@ -69,18 +70,21 @@ class Session:
         self._start(experiments.get(experiment), seed)
 
     # ------------------------------------------------------------------ set-up
-    def _start(self, exp: experiments.Experiment, wiring_seed: int, machine: MarkI | None = None):
-        self.experiment = exp
-        self.wiring_seed = wiring_seed
-        self.rng = np.random.default_rng([self.seed, wiring_seed])
-        probe = exp.deal(HELD_OUT, self.rng)
-        self.class_names = probe.class_names
-        self.held_out = probe
+    def _start(self, exp: experiments.Experiment, wiring_seed: int, machine: MarkI | None = None,
+               dealt: tuple[np.random.Generator, object] | None = None):
+        # everything that can fail comes before the first assignment, so a failure here
+        # leaves the session as it was
+        rng, probe = dealt if dealt is not None else self._held_out(exp, wiring_seed)
         if machine is None:
-            k = len(self.class_names)
+            k = len(probe.class_names)
             coding = "winner" if k <= 8 else "binary"  # one lamp per class where lamps suffice
             machine = MarkI(seed=wiring_seed, **{"coding": coding, **exp.machine})
-            machine.set_classes(k, self.class_names)
+            machine.set_classes(k, probe.class_names)
+        self.experiment = exp
+        self.wiring_seed = wiring_seed
+        self.rng = rng
+        self.class_names = probe.class_names
+        self.held_out = probe
         self.machine = machine
         self.running = False
         self.demo = True          # the scripted demonstration runs until the machine learns
@@ -98,6 +102,11 @@ class Session:
         self.show(np.zeros((self.machine.retina_size,) * 2, np.float32), origin="blank")
         self.say(f"{exp.title}: {self.machine.a_units} A-units wired at random "
                  f"(plugboard seed {wiring_seed})")
+
+    def _held_out(self, exp: experiments.Experiment, wiring_seed: int):
+        """The generator of an experiment's cards for a wiring, and the held-out cards dealt first."""
+        rng = np.random.default_rng([self.seed, wiring_seed])
+        return rng, exp.deal(HELD_OUT, rng)
 
     # ------------------------------------------------------------------ the seam
     def show(self, light, *, label: int | None = None, origin: str = "card") -> None:
@@ -289,23 +298,88 @@ class Session:
         self.say(f"state saved to {path}")
 
     def load(self, path) -> bool:
-        """Read a machine from a state file; a bad file leaves everything as it was."""
+        """Read a machine from a state file and swap it in, only if it works here.
+
+        The machine is tried out first: on a blank card, on the card now shown, on a card of
+        its experiment and on the held-out cards, and one trial is trained and undone. Only
+        then does it replace the machine on the panel. A file that cannot be read, or holds
+        a machine this session cannot run, changes nothing but :attr:`alert` (one line,
+        also on the teletype); the demonstration goes on as it was.
+
+        Returns
+        -------
+        bool
+            Whether the machine was swapped in.
+        """
         try:
             m = MarkI.load(path)
-            if m.n_classes_ is None:
-                raise StateFileError(f"{path}: the machine in it was never trained on classes")
-            names = m.class_names_ or ()
-            exp = next((e for e in experiments.EXPERIMENTS.values()
-                        if e.panel and experiments.class_names(e) == names), None)
-            if exp is None:
-                raise StateFileError(f"{path}: a machine for classes {', '.join(names) or '(unnamed)'}"
-                                     "; no experiment on the panel has those")
-            self._start(exp, m.wiring_seed if m.wiring_seed is not None else (m.seed or 0),
-                        machine=m)
+            exp = self._experiment_for(m, path)
+            wiring_seed = m.wiring_seed if m.wiring_seed is not None else (m.seed or 0)
+            dealt = self._held_out(exp, wiring_seed)
+            self._try_out(m, dealt[1], path)
         except Mark1Error as exc:
-            self.alert = str(exc)
-            self.say(f"not loaded: {exc}")
-            return False
+            return self._not_loaded(str(exc))
+        except Exception as exc:  # an exhibit must not die on a file: log it, keep the old machine
+            log.exception("trying out the machine in %s failed", path)
+            return self._not_loaded(f"{path}: the machine in it does not run here "
+                                    f"({type(exc).__name__}: {exc})")
+        self._start(exp, wiring_seed, machine=m, dealt=dealt)
         self.demo = False
         self.say(f"state loaded from {path} ({m.presentations_} trials so far)")
         return True
+
+    def _not_loaded(self, why: str) -> bool:
+        self.alert = " ".join(why.split())  # one line on the banner, whatever the error said
+        self.say(f"not loaded: {self.alert}")
+        return False
+
+    @staticmethod
+    def _experiment_for(m: MarkI, path) -> experiments.Experiment:
+        """The panel experiment whose classes the machine was trained on."""
+        if m.n_classes_ is None:
+            raise StateFileError(f"{path}: the machine in it was never trained on classes")
+        names = m.class_names_ or ()
+        exp = next((e for e in experiments.EXPERIMENTS.values()
+                    if e.panel and experiments.class_names(e) == names), None)
+        if exp is None:
+            raise StateFileError(f"{path}: a machine for classes {', '.join(names) or '(unnamed)'}"
+                                 "; no experiment on the panel has those")
+        return exp
+
+    def _try_out(self, m: MarkI, probe, path) -> None:
+        """Raise a one-line :class:`StateFileError` unless ``m`` can run this session's trials.
+
+        What a trial does is done once here (look, read the answer, train, score the
+        held-out cards), and what the training changed is put back, so the machine goes
+        in exactly as it was saved.
+        """
+        size = probe.cards.shape[-1]
+        if m.retina_size != size:
+            raise StateFileError(f"{path}: a machine with a {m.retina_size} x {m.retina_size} retina; "
+                                 f"the panel's cards are {size} x {size}")
+        for name in ("a_units", "r_units"):
+            lim = limit(name)
+            if not lim.lo <= getattr(m, name) <= lim.hi:
+                raise StateFileError(f"{path}: a machine with {getattr(m, name):,} {lim.what}; "
+                                     f"the panel takes {lim.lo:,} to {lim.hi:,}")
+        k = len(probe.class_names)
+        if m.n_classes_ != k:
+            raise StateFileError(f"{path}: the machine says {m.n_classes_} classes but names {k}")
+        if m.coding not in ("binary", "winner"):
+            raise StateFileError(f"{path}: a machine with coding {m.coding!r} gives no class answer "
+                                 "on its lamps; the panel needs 'binary' or 'winner'")
+        try:
+            units_used(m.coding, k, m.r_units)
+        except ConfigError as exc:
+            raise StateFileError(f"{path}: {exc}") from None
+        learned = (m.weights_.copy(), m.bias_.copy(), m.presentations_, m.errors_, m.corrections_,
+                   m.rng_.bit_generator.state)
+        try:
+            for card in (np.zeros((size, size), np.float32), self.card, probe.cards[0]):
+                _, _, scores = m.look(card)
+                decode(scores[None], m.coding, k, ties_fire=m.rule == "lecture")
+            m.score(probe.cards, probe.labels)
+            m.train(probe.cards[:1], probe.labels[:1])
+        finally:
+            (m.weights_, m.bias_, m.presentations_, m.errors_, m.corrections_,
+             m.rng_.bit_generator.state) = learned
