@@ -23,6 +23,10 @@ from .clock import FrameClock
 from .sound import SoundBoard
 
 ALERT_SECONDS = 8.0
+#: A-unit lamps and dials drawn at most: a bigger machine shows its first ones and says so. More
+#: would be smaller than a few pixels at 1280 x 720, a dot rather than a lamp or a dial.
+MAX_A_LAMPS = 2048
+MAX_DIALS = 1024
 #: Keys that press a button (see :data:`layout.BUTTONS` and the help card).
 KEY_ACTIONS = {
     pygame.K_SPACE: "run", pygame.K_n: "step", pygame.K_RIGHT: "step",
@@ -57,8 +61,9 @@ class Panel:
         self.state_path = Path(state_path)
         self.layout = layout_mod.compute(surface.get_size())
         self.retina_lamps = lamps.LampGrid(session.machine.retina_size, session.machine.retina_size)
-        self.needles = potentiometers.Needles()
-        self.dials = potentiometers.DialStrip(*self._a_shape())
+        self.needles = potentiometers.Needles()        # the dials: first A-units x R-units
+        self.heat_needles = potentiometers.Needles()   # the heat map's columns x R-units
+        self.dials = potentiometers.DialStrip(*self._dial_shape())
         self.heatmap = potentiometers.HeatMap()
         self.selected_r = 0
         self.show_help = False
@@ -77,7 +82,8 @@ class Panel:
         self._background = None
         self.after = None            # the "After 1958" page, while it is shown
         self._windowed = None        # the window's size before going full screen
-        self._scale = None           # the potentiometers' full scale, from update()
+        self._pots = None            # full scale and needle targets, see _pot_targets()
+        self._pots_key = None
 
     # ------------------------------------------------------------------ update
     def update(self, dt: float) -> None:
@@ -90,9 +96,9 @@ class Panel:
         if s.alert != self._seen_alert:
             self._seen_alert, self.alert_left = s.alert, ALERT_SECONDS
         self.alert_left = max(0.0, self.alert_left - dt)
-        w = s.machine.weights
-        self._scale = potentiometers.full_scale(w, s.machine.weight_limit)
-        self._moving = self.needles.update(w / self._scale, dt)
+        _, dials, heat = self._pot_targets()
+        dials_moving = self.needles.update(dials, dt)
+        self._moving = self.heat_needles.update(heat, dt) or dials_moving
         if self.sound is not None:
             if s.answer != self._last_answer:
                 self.sound.relay()
@@ -101,6 +107,34 @@ class Panel:
             if self._moving:
                 self.sound.motor(0.2)
         self._last_answer = s.answer
+
+    def _pot_targets(self):
+        """Full scale, and where the dials' (n, r) and heat map's (columns, r) needles go.
+
+        Only what is shown is followed by needles, and it is recomputed only when the
+        weights may have changed: a pass over 100,000 x 64 settings each frame would cost
+        more than the rest of the frame.
+        """
+        s = self.session
+        w = s.machine.weights
+        key = (s.version, s.machine.presentations_, id(w), w.shape, self.layout.heatmap.width)
+        if key != self._pots_key:
+            scale = potentiometers.full_scale(w, s.machine.weight_limit)
+            self._pots = (scale, w[:self._dials_shown()] / scale,
+                          potentiometers.condense(w, self.layout.heatmap.width) / scale)
+            self._pots_key = key
+        return self._pots
+
+    def _machine_changed(self) -> None:
+        """Forget what was drawn for the machine before (load, rewire, another experiment)."""
+        self.needles = potentiometers.Needles()
+        self.heat_needles = potentiometers.Needles()
+        self._a_lamps = None
+        self._background = None      # its captions name the number of A-units
+        self.hover = None            # may name an A-unit the new machine does not have
+        n = len(self.session.class_names)
+        self.teach_class = min(self.teach_class, n - 1)
+        self.selected_r = min(self.selected_r, self.session.machine.r_units - 1)
 
     def busy(self) -> bool:
         """Whether frames must keep coming (trainer running, needles turning, alert fading)."""
@@ -219,21 +253,19 @@ class Panel:
             s.reset_weights()
         elif name == "rewire":
             s.rewire()
-            self.needles = potentiometers.Needles()
+            self._machine_changed()
         elif name == "experiment":
             from .. import experiments
             names = [e.name for e in experiments.EXPERIMENTS.values() if e.panel]
             here = names.index(s.experiment.name) if s.experiment.name in names else -1
             s.select(names[(here + 1) % len(names)])
-            self.needles = potentiometers.Needles()
             self.selected_r = self.teach_class = 0
-            self._a_lamps = None
+            self._machine_changed()
         elif name == "save":
             s.save(self.state_path)
         elif name == "load":
             if s.load(self.state_path):
-                self.needles = potentiometers.Needles()
-                self._a_lamps = None
+                self._machine_changed()
         elif name == "after 1958":
             from .after1958 import AfterPage
             self.session.running = False
@@ -307,7 +339,7 @@ class Panel:
         else:
             cols, rows = self._a_shape()
             cell = layout_mod.grid_cell(L.a_lamps, cols, rows, pos)
-            if cell is not None and cell[0] * cols + cell[1] < s.machine.a_units:
+            if cell is not None and cell[0] * cols + cell[1] < self._a_shown():
                 hover = ("a", cell[0] * cols + cell[1])
         hb = next((n for n, r in L.buttons.items() if r.collidepoint(pos)), None)
         if hover != self.hover or hb != self.hover_button:
@@ -315,10 +347,19 @@ class Panel:
             self._drawn_key = None
 
     # ------------------------------------------------------------------ draw
+    def _a_shown(self) -> int:
+        """A-unit lamps drawn: every A-unit up to :data:`MAX_A_LAMPS`, else the first ones."""
+        return min(self.session.machine.a_units, MAX_A_LAMPS)
+
+    def _dials_shown(self) -> int:
+        """Dials drawn for the selected R-unit: as for the lamps, up to :data:`MAX_DIALS`."""
+        return min(self.session.machine.a_units, MAX_DIALS)
+
     def _a_shape(self) -> tuple[int, int]:
-        n = self.session.machine.a_units
-        cols = 32 if n <= 512 else int(np.ceil(np.sqrt(n * 2)))
-        return cols, int(np.ceil(n / cols))
+        return _grid(self._a_shown())
+
+    def _dial_shape(self) -> tuple[int, int]:
+        return _grid(self._dials_shown())
 
     def _teach_buttons(self):
         s, L = self.session, self.layout
@@ -372,9 +413,11 @@ class Panel:
         self._draw_card()
         self.retina_lamps.draw(target, L.retina, s.s_activity.astype(np.float32))
         cols, rows = self._a_shape()
-        if self._a_lamps is None or (self._a_lamps.cols, self._a_lamps.rows) != (cols, rows):
-            self._a_lamps = lamps.LampGrid(cols, rows, s.machine.a_units)
-        self._a_lamps.draw(target, L.a_lamps, s.a_activity.astype(np.float32))
+        shown = self._a_shown()
+        if self._a_lamps is None or (self._a_lamps.cols, self._a_lamps.rows, self._a_lamps.count) != \
+                (cols, rows, shown):
+            self._a_lamps = lamps.LampGrid(cols, rows, shown)
+        self._a_lamps.draw(target, L.a_lamps, s.a_activity[:shown].astype(np.float32))
         readouts.teletype(target, L.teletype, s.log, L.scale)
         readouts.error_curve(target, L.curve, s.curve, CURVE_BLOCK, L.scale)
         self._draw_responses()
@@ -401,7 +444,7 @@ class Panel:
         captions = [
             (L.card, "THE CARD BEFORE THE EYE"),
             (L.retina, "SENSORY UNITS: 400 PHOTOCELLS"),
-            (L.a_lamps, f"ASSOCIATION UNITS: {self.session.machine.a_units}"),
+            (L.a_lamps, f"ASSOCIATION UNITS: {self.session.machine.a_units:,}"),
             (L.teletype, "TELETYPE"),
             (L.curve, f"MISTAKES PER {CURVE_BLOCK} TRIALS"),
             (L.r_lamps, "RESPONSE UNITS"),
@@ -409,6 +452,11 @@ class Panel:
         ]
         for rect, text in captions:
             readouts.label(bg, text, (rect.x, rect.y - px(34)), px(22))
+        a = self.session.machine.a_units
+        if self._a_shown() < a:  # a big machine: say that these are only its first lamps
+            readouts.label(bg, f"lamps of the first {self._a_shown():,} of {a:,}",
+                           (L.a_lamps.right, L.a_lamps.bottom + px(12)), px(17), theme.DIM_TEXT,
+                           anchor="topright")
         readouts.label(bg, "drag to draw (start on a lit cell to erase)",
                        (L.retina.x, L.retina.bottom + px(12)), px(17), theme.DIM_TEXT)
         readouts.label(bg, "press H for the controls", (L.size[0] - px(30), L.header.bottom - px(14)),
@@ -479,18 +527,27 @@ class Panel:
         m = s.machine
         r = min(self.selected_r, m.r_units - 1)
         name = self._r_names()[r]
-        scale = self._scale or potentiometers.full_scale(m.weights, m.weight_limit)
-        readouts.label(self.surface, f"POTENTIOMETERS OF R{r + 1} ({name}), full scale +/-{scale:g}",
+        scale, dial_target, heat_target = self._pot_targets()
+        n = self._dials_shown()
+        caption = f"POTENTIOMETERS OF R{r + 1} ({name}), full scale +/-{scale:g}"
+        readouts.label(self.surface, readouts.fit(caption, px(22), L.size[0] - L.dials.x - px(10)),
                        (L.dials.x, L.dials.y - px(34)), px(22))
-        shown = self.needles.shown if self.needles.shown is not None else m.weights / scale
+        dials = self.needles.shown if _same_shape(self.needles.shown, dial_target) else dial_target
+        heat = self.heat_needles.shown if _same_shape(self.heat_needles.shown, heat_target) else heat_target
         moving = None
         if s.correction is not None and r in s.correction.r_units and self._moving:
-            moving = np.zeros(m.a_units, bool)
-            moving[s.correction.a_units] = True
-        if (self.dials.cols, self.dials.rows) != self._a_shape():  # one dial per A-unit
-            self.dials = potentiometers.DialStrip(*self._a_shape())
-        self.dials.draw(self.surface, L.dials, shown[:, r], moving)
-        self.heatmap.draw(self.surface, L.heatmap, shown, r)
+            moving = np.zeros(n, bool)
+            turned = s.correction.a_units
+            moving[turned[turned < n]] = True
+        if (self.dials.cols, self.dials.rows) != self._dial_shape():  # one dial per A-unit shown
+            self.dials = potentiometers.DialStrip(*self._dial_shape())
+        rect = L.dials
+        if n < m.a_units:  # a big machine: a strip at the bottom says these are its first dials
+            rect = pygame.Rect(rect.x, rect.y, rect.width, rect.height - px(26))
+            readouts.label(self.surface, f"dials of the first {n:,} of {m.a_units:,} A-units",
+                           (rect.right, L.dials.bottom), px(17), theme.DIM_TEXT, anchor="bottomright")
+        self.dials.draw(self.surface, rect, dials[:, r], moving)
+        self.heatmap.draw(self.surface, L.heatmap, heat, r)
 
     def _draw_teach(self) -> None:
         s, L = self.session, self.layout
@@ -519,10 +576,11 @@ class Panel:
         size = s.machine.retina_size
         s_centres = layout_mod.grid_centres(L.retina, size, size)
         cols, rows = self._a_shape()
-        a_centres = layout_mod.grid_centres(L.a_lamps, cols, rows, s.machine.a_units)
+        shown = self._a_shown()
+        a_centres = layout_mod.grid_centres(L.a_lamps, cols, rows, shown)
         kind, i = self.hover
-        if kind == "s":
-            column = pb.board()[i]
+        if kind == "s":  # the wires to the A-units whose lamps are drawn
+            column = pb.board()[i, :shown]
             pairs = [(i, a, column[a] > 0) for a in np.flatnonzero(column)]
         else:
             pairs = [(p, i, True) for p in pb.excitatory_idx[i]] + \
@@ -538,6 +596,16 @@ class Panel:
         """Save the surface as a PNG, atomically."""
         self.draw()
         write_atomically(path, lambda fh: pygame.image.save(self.surface, fh, "panel.png"))
+
+
+def _grid(n: int) -> tuple[int, int]:
+    """(cols, rows) of a grid of ``n`` lamps or dials: 32 x 16 as on the Mark I, else 2:1."""
+    cols = 32 if n <= 512 else int(np.ceil(np.sqrt(n * 2)))
+    return cols, int(np.ceil(n / cols))
+
+
+def _same_shape(a, b) -> bool:
+    return a is not None and a.shape == b.shape
 
 
 # ---------------------------------------------------------------------- running it

@@ -28,6 +28,30 @@ def full_scale(weights: np.ndarray, limit: float | None) -> float:
     return float(limit) if limit else top
 
 
+def condense(values: np.ndarray, bins: int) -> np.ndarray:
+    """Rows of ``values`` (n, r) in at most ``bins`` runs of neighbours, each shown by its peak.
+
+    A heat map narrower than the machine has A-units cannot give each its own pixel column;
+    each column then stands for a run of neighbouring A-units and shows the setting farthest
+    from centre among them, sign kept. The peak rather than the mean: averaged over hundreds
+    of potentiometers a correction is a change of a few thousandths, too faint to see, while
+    a peak stays as bright as one potentiometer and moves when a correction makes a new one.
+
+    Returns
+    -------
+    numpy.ndarray, shape (min(n, bins), r)
+        ``values`` itself when it already fits.
+    """
+    n = values.shape[0]
+    bins = max(1, int(bins))
+    if n <= bins:
+        return values
+    edges = (np.arange(bins) * n) // bins     # strictly increasing, as n > bins
+    hi = np.maximum.reduceat(values, edges, axis=0)
+    lo = np.minimum.reduceat(values, edges, axis=0)
+    return np.where(hi >= -lo, hi, lo)
+
+
 class Needles:
     """Displayed needle positions (fractions of full scale) chasing the true settings."""
 
@@ -116,12 +140,16 @@ class DialStrip:
 
 
 class HeatMap:
-    """All potentiometers at once: one row per R-unit, amber positive, blue negative."""
+    """All potentiometers at once: one row per R-unit, amber positive, blue negative.
+
+    More A-units than the map is pixels wide are condensed (see :func:`condense`), so a
+    machine of 100,000 A-units draws as a few hundred columns.
+    """
 
     def draw(self, target: pygame.Surface, rect: pygame.Rect, fractions: np.ndarray,
              selected: int) -> None:
-        """``fractions`` (a_units, r_units) in -1..1; ``selected`` R-unit gets a frame."""
-        f = np.clip(fractions.T, -1, 1)[..., None]         # (r, a, 1)
+        """``fractions`` (a_units or fewer columns, r_units) in -1..1; ``selected`` R-unit gets a frame."""
+        f = np.clip(condense(fractions, rect.width).T, -1, 1)[..., None]   # (r, columns, 1)
         zero = np.array(theme.PANEL, np.float32)
         pos = np.array(theme.EXCITE, np.float32)
         neg = np.array(theme.INHIBIT, np.float32)
