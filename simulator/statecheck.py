@@ -41,7 +41,8 @@ def _is_int(v) -> bool:
 
 
 def _is_number(v) -> bool:
-    return type(v) in (int, float) and np.isfinite(v)
+    # a whole number too large for a float is no setting (and would trip float arithmetic)
+    return (type(v) is float and np.isfinite(v)) or (type(v) is int and abs(v) <= 2**53)
 
 
 def _bad(path, where: str, value, wanted: str) -> StateFileError:

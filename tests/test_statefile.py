@@ -327,6 +327,7 @@ def _with(header, where, value):
     ("params.seed", -1, "setting seed is -1"),
     ("params.learning_rate", "1", "setting learning_rate is '1', not a number"),
     ("params.learning_rate", -5, "settings are out of range \\(learning_rate must be"),
+    ("params.weight_step", 2**128 - 1, "setting weight_step is 3402823669.*, not a number or null"),
     ("params.weight_limit", {}, "setting weight_limit is {}, not a number or null"),
     ("params.connectivity", 7, "settings are out of range \\(connectivity must be"),
     ("params.connectivity", [0.5], "setting connectivity is \\[0.5\\], not a word or a fraction"),
