@@ -54,7 +54,7 @@ _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
 
 
-def shown(path) -> str:
+def _shown(path) -> str:
     """A file name fit for a one-line message: control characters (a newline) escaped."""
     text = os.fsdecode(path)
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
@@ -201,6 +201,8 @@ def _array_brightness(picture) -> np.ndarray:
         arr = np.asarray(picture)
     except (ValueError, TypeError) as exc:  # ragged nested lists
         raise CardError(f"a picture must be a rectangular array of numbers ({_why(exc)})") from None
+    if arr.ndim in (2, 3) and arr.size:
+        _check_pixels("the picture array", arr.shape[1], arr.shape[0])
     if arr.ndim == 3 and arr.shape[2] in (2, 3, 4) and arr.size:
         levels = _levels(arr)
         colour = levels[..., :-1] if arr.shape[2] in (2, 4) else levels
@@ -237,7 +239,7 @@ def read_picture(path, *, least_side: int | None = None) -> np.ndarray:
         One line naming the file: missing, not of a format read, too large, or damaged.
     """
     path = Path(path)
-    name = shown(path)
+    name = _shown(path)
     if not path.is_file():  # missing, a folder, or a device or pipe that could block
         raise CardError(f"{name}: no such picture file")
     try:

@@ -166,6 +166,15 @@ def test_pixel_limit_comes_from_the_table_and_is_checked_on_the_header(tmp_path,
     assert light_levels(path, size=10)[:5, :5].min() == 1.0  # 100 pixels: read
 
 
+def test_pixel_limit_holds_for_images_and_arrays_too(monkeypatch):
+    monkeypatch.setitem(limits_module.LIMITS, "picture_pixels",
+                        limits_module.Limit(1, 110, "pixels in one picture"))
+    for picture in (np.zeros((11, 11, 3)), Image.new("L", (11, 11))):
+        with pytest.raises(CardError, match="picture is 11 x 11 pixels, more than the 110 pixels") as excinfo:
+            light_levels(picture)
+        one_line_error(excinfo)
+
+
 def test_picture_with_no_pixels(tmp_path):
     path = tmp_path / "empty.pgm"
     path.write_bytes(b"P5 0 7 255\n")
