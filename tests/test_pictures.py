@@ -336,9 +336,10 @@ def test_animation_reads_its_first_frame_only(tmp_path, fmt):
 
 
 def test_32_bit_levels_over_their_whole_range():
-    picture = Image.fromarray(np.array([[-2**31, 2**31 - 1]], dtype=np.int32))
+    # signed 32-bit levels, as viewers show them: the lowest black, 0 mid-gray, the highest white
+    picture = Image.fromarray(np.array([[-2**31, 0, 2**31 - 1]] * 3, dtype=np.int32))
     assert picture.mode == "I"
-    np.testing.assert_allclose(light_levels(picture, size=2, invert=False)[0], [0.0, 1.0])
+    np.testing.assert_allclose(light_levels(picture, size=3, invert=False)[0], [0.0, 0.5, 1.0], atol=1e-6)
 
 
 # --- arrays in memory --------------------------------------------------------------------------
