@@ -113,11 +113,33 @@ def _enospc(*args):
     ["wiring", "--seed", "1", "--out", "{d}/w.png"],
     ["cards", "left-right", "--count", "2", "--out", "{d}/c.png"],
     ["experiment", "left-right", "--trials", "20", "--plot", "{d}/curve.png"],
-    ["demo", "--headless", "--frames", "1", "--screenshot", "{d}/p.png"],
+    ["train", "{d}/pics", "--state", "{d}/m.mark1", "--passes", "1"],
 ])
 def test_full_disk_is_one_line_and_leaves_nothing(argv, tmp_path, capsys, monkeypatch):
+    (tmp_path / "out").mkdir()
+    _pictures(tmp_path / "out" / "pics", np.random.default_rng(0))
+    before = sorted(os.listdir(tmp_path / "out"))
     monkeypatch.setattr(atomicfile.os, "fsync", _enospc)  # the disk fills up as the file is flushed
-    one_line_error(capsys, main([a.format(d=tmp_path) for a in argv]), "No space left on device")
+    one_line_error(capsys, main([a.format(d=tmp_path / "out") for a in argv]), "No space left on device")
+    assert sorted(os.listdir(tmp_path / "out")) == before
+
+
+_FULL_DISK_DEMO = textwrap.dedent("""
+    import errno, os, sys
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    os.fsync = full  # the disk fills up as the file is flushed
+    from simulator.cli import main
+    sys.exit(main(sys.argv[1:]))
+""")
+
+
+def test_full_disk_for_the_panel_picture(tmp_path):
+    # a real process: the panel starts and stops pygame, which must not touch this one
+    p = subprocess.run([sys.executable, "-c", _FULL_DISK_DEMO, "demo", "--headless", "--frames", "1",
+                        "--screenshot", str(tmp_path / "p.png")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and p.stderr.strip().splitlines() == [
+        f"mark1: error: {tmp_path}/p.png: cannot write the panel picture (No space left on device)"], p.stderr
     assert os.listdir(tmp_path) == []
 
 
