@@ -20,6 +20,7 @@ from .atomicfile import check_writable
 from .errors import ConfigError, DeviceError, Mark1Error, StateFileError
 from .filelock import locked
 from .lecture.commands import add_lecture_parser
+from .limits import limit
 
 EXIT_USAGE = 2
 
@@ -31,16 +32,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def _whole(lo: int, hi: int | None = None):
-    def parse(text: str) -> int:
+def _limited(name: str):
+    """An argparse type for the setting called ``name`` in :data:`simulator.limits.LIMITS`.
+
+    Its range and the words of its message are the table's, as the machine's and the
+    experiments' are. The parse function carries the name (``.limit``) so a test can find
+    every option that has a limit.
+    """
+    lim = limit(name)
+
+    def parse(text: str):
         try:
-            value = int(text.replace("_", "").replace(",", ""))
+            value = int(text.replace("_", "").replace(",", "")) if lim.whole else float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < lo or (hi is not None and value > hi):
-            rng = f"from {lo:,} to {hi:,}" if hi is not None else f">= {lo:,}"
-            raise argparse.ArgumentTypeError(f"{value:,} is out of range: give a number {rng}")
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a {'whole ' if lim.whole else ''}number") from None
+        if not lim.accepts(value):  # also refuses nan
+            shown = f"{value:,}" if lim.whole else text
+            raise argparse.ArgumentTypeError(f"{shown} is out of range: give a number {lim.span()} "
+                                             f"({lim.what})")
         return value
+    parse.limit = name
     return parse
 
 
@@ -198,16 +210,6 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.5 <= value <= 100:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{text} is out of range: give 0.5 to 100 trials a second")
-    return value
-
-
 def _check_output(path, suffixes) -> None:
     """Refuse an output path before the long work, not after it (nothing is left behind)."""
     if Path(path).suffix.lower() not in suffixes:
@@ -293,32 +295,32 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("experiment", help="rerun one of Rosenblatt's experiments")
     e.add_argument("name", nargs="?", help="experiment name (see --list)")
     e.add_argument("--list", action="store_true", help="list the experiments")
-    e.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0)
-    e.add_argument("--trials", type=_whole(1, 10_000_000), help="presentations (default: the experiment's)")
-    e.add_argument("--a-units", type=_whole(1, 100_000), help="association units")
+    e.add_argument("--seed", type=_limited("seed"), default=0)
+    e.add_argument("--trials", type=_limited("trials"), help="presentations (default: the experiment's)")
+    e.add_argument("--a-units", type=_limited("a_units"), help="association units")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     e.add_argument("--plot", metavar="F.png", help="write the learning curve as a PNG")
     e.set_defaults(func=cmd_experiment)
 
     w = sub.add_parser("wiring", help="write the plugboard chart (CSV or PNG)")
-    w.add_argument("--seed", type=_whole(0, 2**63 - 1), required=True, help="wiring seed")
+    w.add_argument("--seed", type=_limited("seed"), required=True, help="wiring seed")
     w.add_argument("--out", required=True, metavar="F.csv|F.png")
-    w.add_argument("--a-units", type=_whole(1, 100_000), default=512)
+    w.add_argument("--a-units", type=_limited("a_units"), default=512)
     w.set_defaults(func=cmd_wiring)
 
     k = sub.add_parser("cards", help="write a contact sheet of an experiment's cards (PNG)")
     k.add_argument("name", help="experiment name (see 'mark1 experiment --list')")
     k.add_argument("--out", required=True, metavar="F.png")
-    k.add_argument("--count", type=_whole(1, 1000), default=16)
-    k.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0)
+    k.add_argument("--count", type=_limited("contact_sheet_cards"), default=16)
+    k.add_argument("--seed", type=_limited("seed"), default=0)
     k.set_defaults(func=cmd_cards)
 
     t = sub.add_parser("train", help="train on your own pictures: one folder per class")
     t.add_argument("folder", metavar="DIR")
     t.add_argument("--state", required=True, metavar="F", help="state file (created or continued)")
-    t.add_argument("--passes", type=_whole(1, 10_000), default=10)
-    t.add_argument("--seed", type=_whole(0, 2**63 - 1), default=0)
-    t.add_argument("--a-units", type=_whole(1, 100_000), default=512)
+    t.add_argument("--passes", type=_limited("passes"), default=10)
+    t.add_argument("--seed", type=_limited("seed"), default=0)
+    t.add_argument("--a-units", type=_limited("a_units"), default=512)
     t.add_argument("--coding", choices=("binary", "winner"), default="binary")
     t.set_defaults(func=cmd_train)
 
@@ -329,12 +331,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="the front panel: the 1958 left/right demonstration")
     d.add_argument("--state", metavar="F", help="state file to load at the start and for save/load")
-    d.add_argument("--seed", type=_whole(0, 2**63 - 1), default=1958, help="plugboard and cards")
+    d.add_argument("--seed", type=_limited("seed"), default=1958, help="plugboard and cards")
     d.add_argument("--experiment", default="left-right", help="cards to start with")
-    d.add_argument("--speed", type=_speed, default=2.0, help="trials per second (0.5 to 100)")
+    d.add_argument("--speed", type=_limited("speed"), default=2.0,
+                   help=f"trials per second ({limit('speed').span()})")
     d.add_argument("--fullscreen", action="store_true")
     d.add_argument("--headless", action="store_true", help="draw off screen; print progress")
-    d.add_argument("--frames", type=_whole(1, 10_000_000), help="stop after N frames")
+    d.add_argument("--frames", type=_limited("frames"), help="stop after N frames")
     d.add_argument("--screenshot", metavar="F.png", help="save the last frame")
     d.add_argument("--size", type=_size, help="window size, e.g. 1280x720")
     d.add_argument("--picture", action="append", metavar="F", help="show a picture file")

@@ -16,8 +16,8 @@ from functools import cache
 import numpy as np
 
 from .cards import Deck, left_right_cards, letter_cards, parity_cards, shape_cards
-from .checks import whole_number
 from .errors import ConfigError
+from .limits import check as check_limit
 from .machine import MarkI
 
 log = logging.getLogger(__name__)
@@ -374,11 +374,10 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
         raise ConfigError(f"{exp.name} trains a fixed set by gradient descent: --trials does not "
                           "apply to it")
     given_trials, trials = trials, exp.trials if trials is None else trials
-    whole_number("seed", seed, lo=0, hi=2**63 - 1)
-    for label, value, hi in (("trials", trials, 10_000_000), ("test cards", test_cards, 10**6),
-                             ("a_units", a_units, 10**6)):
+    check_limit("seed", seed)
+    for name, value in (("trials", trials), ("test_cards", test_cards), ("a_units", a_units)):
         if value is not None:
-            whole_number(label, value, hi=hi)
+            check_limit(name, value)
     if exp.runner is not None:
         result = exp.runner(seed=seed, trials=given_trials, a_units=a_units,
                             test_cards=test_cards)

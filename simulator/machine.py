@@ -259,8 +259,8 @@ class MarkI:
             try:
                 p["connectivity"] = _plain(c, check_limit("connectivity", c))
             except ConfigError:
-                raise ConfigError(f"connectivity must be 'full', 'partitioned' or a fraction in "
-                                  f"(0, 1], got {shown(c)}") from None
+                raise ConfigError(f"connectivity must be 'full', 'partitioned' or a fraction "
+                                  f"{limit('connectivity').span()}, got {shown(c)}") from None
         return p
 
     # ------------------------------------------------------------------ building
@@ -736,7 +736,8 @@ class MarkI:
             p = statecheck.params(path, header, _PARAMS)
             try:
                 cls(**p)._validate()  # the machine's own check of every setting
-            except ConfigError as exc:
+            except (ConfigError, TypeError, ValueError, OverflowError) as exc:
+                # a ConfigError, or a gap in that check: still one line about this file
                 raise refusal(path, f"its settings are out of range ({exc})") from None
             return p
 

@@ -119,13 +119,15 @@ def test_every_entry_point_refuses_a_shaping_parameter_changed_after_building(na
         "associate": lambda: m.associate(cards_of(2)), "scores": lambda: m.scores(cards_of(2)),
         "respond": lambda: m.respond(cards_of(2)), "look": lambda: m.look(cards_of(1)),
         "predict": lambda: m.predict(cards_of(2)), "score": lambda: m.score(cards_of(2), [0, 1]),
-        "train": lambda: m.train(cards_of(2), [0, 1]), "partial_fit": lambda: m.partial_fit(cards_of(2), [0, 1]),
+        "train": lambda: m.train(cards_of(2), [0, 1]),
+        "partial_fit": lambda: m.partial_fit(cards_of(2), [0, 1]),
         "sense": lambda: m.sense(cards_of(2)), "weights": lambda: m.weights,
         "reset_weights": m.reset_weights, "set_classes": lambda: m.set_classes(2),
         "save": lambda: m.save("/nonexistent/never-written.mark1"),
     }
+    expected = f"^{name} was changed from {was!r} to {value!r} {REBUILD}$"
     for call in calls.values():
-        with pytest.raises(ConfigError, match=f"^{name} was changed from {was!r} to {value!r} {REBUILD}$") as info:
+        with pytest.raises(ConfigError, match=expected) as info:
             call()
         one_line(info)
     setattr(m, name, was)  # put back: the machine works again, untouched
@@ -432,8 +434,9 @@ def test_a_refused_first_training_does_not_fix_the_classes():
 
 
 def test_predict_before_training_says_what_to_do():
-    with pytest.raises(ConfigError, match=r"not been trained on class labels yet; call train\(cards, "
-                                          r"labels\), fit\(cards, labels\) or set_classes\(n\) first") as info:
+    expected = (r"not been trained on class labels yet; call train\(cards, labels\), fit\(cards, labels\) "
+                r"or set_classes\(n\) first")
+    with pytest.raises(ConfigError, match=expected) as info:
         MarkI(seed=0).predict(cards_of(2))
     one_line(info)
 

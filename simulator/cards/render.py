@@ -16,13 +16,14 @@ from PIL import Image, ImageDraw
 
 from ..checks import flag, generator, number, whole_number
 from ..errors import ConfigError
+from ..limits import limit
 from ..retina import RETINA_SIZE
 from .deck import Deck
 
 GRID = RETINA_SIZE
 SUPERSAMPLE = 8
 #: More cards than this would take minutes to draw and gigabytes to hold: surely a typo.
-MAX_CARDS = 1_000_000
+MAX_CARDS = int(limit("cards").hi)
 
 
 #: Centre of each fine pixel, in cell coordinates.

@@ -56,6 +56,7 @@ from ..cards import Deck, left_right_cards, parity_bits, parity_cards, shape_car
 from ..cards.parity import CLASS_NAMES as PARITY_NAMES
 from ..errors import ConfigError
 from ..experiments import CRITERION, Result, build_machine, checkpoints, learn, mean_active
+from ..limits import check as check_limit
 from ..machine import MarkI
 from .logistic import LogisticRegression, threshold_metrics
 from .network import Network
@@ -83,9 +84,9 @@ def _result(**values) -> Result:
 
 # ---------------------------------------------------------------- shared steps
 def _check_common(seed, trials, a_units):
-    whole_number("seed", seed, lo=0, hi=2**63 - 1)
-    whole_number("trials", trials, hi=10_000_000)
-    whole_number("a_units", a_units, hi=100_000)
+    check_limit("seed", seed)
+    check_limit("trials", trials)
+    check_limit("a_units", a_units)
 
 
 def _train_mark1(machine: MarkI, deal, test: Deck, trials: int, rng) -> dict:
