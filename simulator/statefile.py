@@ -85,6 +85,7 @@ def shown(path) -> str:
 
 def refusal(path, what: str) -> StateFileError:
     """The one-line error for a state file that cannot be used: the file, what is wrong."""
+    what = " ".join(what.split())  # one line, whatever a message it quotes held
     return StateFileError(f"{shown(path)}: {what}; use another state file or start a new one")
 
 
@@ -156,6 +157,10 @@ def load_state(path, members: Callable[[dict], Mapping[str, Member]]
 def _read(path: Path, fh, members) -> tuple[dict, dict[str, np.ndarray]]:
     try:
         start = fh.read(4)
+    except OSError as exc:
+        raise StateFileError(f"{shown(path)}: cannot read the state file "
+                             f"({_oneline(exc.strerror or exc)})") from None
+    try:
         zf = zipfile.ZipFile(fh)
     except _ZIP_ERRORS as exc:
         if start.startswith(b"\x93NUM"):

@@ -512,3 +512,11 @@ def test_member_larger_than_its_array_is_refused(small):
     _rewrite(small)
     _add_zeros_member(small, "weights.npy", w, 64, replace=True)
     _refused(small, "weights declares 67,113,088 bytes, at most 8,204 expected")
+
+
+def test_member_whose_crc_disagrees_is_refused(small):
+    """Members are read in chunks now; the CRC is still checked at the end of each one."""
+    with zipfile.ZipFile(small) as z:
+        crc = z.getinfo("weights.npy").CRC
+    _patch_entry(small, "weights.npy", crc=crc ^ 1)
+    _refused(small, "truncated or corrupted .*Bad CRC-32 for file 'weights.npy'")
