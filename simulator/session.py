@@ -100,7 +100,7 @@ class Session:
         self.card_label: int | None = None
         self.card_origin = "blank"
         self.show(np.zeros((self.machine.retina_size,) * 2, np.float32), origin="blank")
-        self.say(f"{exp.title}: {self.machine.a_units} A-units wired at random "
+        self.say(f"{exp.title}: {self.machine.a_units:,} A-units wired at random "
                  f"(plugboard seed {wiring_seed})")
 
     def _held_out(self, exp: experiments.Experiment, wiring_seed: int):

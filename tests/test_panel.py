@@ -17,7 +17,7 @@ from PIL import Image  # noqa: E402
 
 from simulator.machine import MarkI  # noqa: E402
 from simulator.panel import layout as layout_mod  # noqa: E402
-from simulator.panel import theme  # noqa: E402
+from simulator.panel import potentiometers, theme  # noqa: E402
 from simulator.panel.app import MAX_A_LAMPS, MAX_DIALS, Panel, run  # noqa: E402
 from simulator.panel.clock import SteppedClock  # noqa: E402
 from simulator.session import Session  # noqa: E402
@@ -46,7 +46,8 @@ def key(panel, k, mod=0):
 
 
 def cell_centre(rect, row, col, size=20):
-    return (rect.x + (col + 0.5) * rect.width / size, rect.y + (row + 0.5) * rect.height / size)
+    cols, rows = (size, size) if isinstance(size, int) else size
+    return (rect.x + (col + 0.5) * rect.width / cols, rect.y + (row + 0.5) * rect.height / rows)
 
 
 # ---------------------------------------------------------------- pictures
@@ -91,6 +92,20 @@ def test_a_failed_golden_comparison_keeps_the_picture_it_got(tmp_path, golden):
     assert (tmp_path / "again" / "lamps-got.png").exists()
 
 
+def test_a_heat_map_column_shows_the_strongest_of_its_a_units_even_the_last():
+    w = np.zeros((100_000, 2))
+    w[12_345, 1] = 2.0
+    w[12_346, 1] = -1.5
+    w[99_999, 0] = -3.0          # the very last A-unit, in the last (shorter) run
+    w[:10, 0] = 0.5
+    peaks = potentiometers.condense(w, 576)
+    assert 500 < peaks.shape[0] <= 576
+    assert peaks[-1, 0] == -3.0 and peaks[0, 0] == 0.5
+    assert sorted(peaks[:, 1][peaks[:, 1] != 0]) == [2.0]
+    assert np.count_nonzero(peaks) == 3
+    assert potentiometers.condense(w[:300], 576).shape == (300, 2)   # narrow enough: as it is
+
+
 @pytest.mark.parametrize("a_units, r_units", [(1, 8), (7, 2), (512, 64), (1000, 1), (100_000, 64),
                                               (100_000, 1)])
 def test_the_panel_draws_every_machine_the_limits_allow(a_units, r_units, screen, tmp_path):
@@ -104,7 +119,11 @@ def test_the_panel_draws_every_machine_the_limits_allow(a_units, r_units, screen
     panel = Panel(s, screen, state_path=tmp_path / "m.mark1")
     panel.act("load")
     assert s.machine.a_units == a_units and s.machine.r_units == r_units, s.alert
-    panel.selected_r = r_units - 1
+    cols, rows = panel._r_grid()      # the last R-unit's lamp, clicked, selects its potentiometers
+    assert cols * rows >= r_units and cols <= 16
+    last = divmod(r_units - 1, cols)
+    click(panel, cell_centre(panel.layout.r_lamps, *last, size=(cols, rows)))
+    assert panel.selected_r == r_units - 1
     for size in ((1280, 720), (1920, 1080)):
         panel.resize(pygame.Surface(size))
         s.toggle_run()

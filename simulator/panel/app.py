@@ -27,6 +27,8 @@ ALERT_SECONDS = 8.0
 #: would be smaller than a few pixels at 1280 x 720, a dot rather than a lamp or a dial.
 MAX_A_LAMPS = 2048
 MAX_DIALS = 1024
+#: R-unit lamps in one row at most; more go on further rows, without names (too small for them).
+R_LAMPS_PER_ROW = 16
 #: Keys that press a button (see :data:`layout.BUTTONS` and the help card).
 KEY_ACTIONS = {
     pygame.K_SPACE: "run", pygame.K_n: "step", pygame.K_RIGHT: "step",
@@ -112,16 +114,16 @@ class Panel:
         """Full scale, and where the dials' (n, r) and heat map's (columns, r) needles go.
 
         Only what is shown is followed by needles, and it is recomputed only when the
-        weights may have changed: a pass over 100,000 x 64 settings each frame would cost
-        more than the rest of the frame.
+        weights may have changed (a trial trained, or new weights): a pass over 100,000 x 64
+        settings in every frame would cost more than the rest of the frame.
         """
-        s = self.session
-        w = s.machine.weights
-        key = (s.version, s.machine.presentations_, id(w), w.shape, self.layout.heatmap.width)
+        m = self.session.machine
+        w = m.weights
+        key = (id(m), m.presentations_, id(w), w.shape, self.layout.heatmap.width)
         if key != self._pots_key:
-            scale = potentiometers.full_scale(w, s.machine.weight_limit)
-            self._pots = (scale, w[:self._dials_shown()] / scale,
-                          potentiometers.condense(w, self.layout.heatmap.width) / scale)
+            peaks = potentiometers.condense(w, self.layout.heatmap.width)
+            scale = potentiometers.full_scale(peaks, m.weight_limit)
+            self._pots = (scale, w[:self._dials_shown()] / scale, peaks / scale)
             self._pots_key = key
         return self._pots
 
@@ -309,9 +311,10 @@ class Panel:
                 else:
                     s.teach(k)
                 return
-        cell = layout_mod.grid_cell(L.r_lamps, s.machine.r_units, 1, pos)
-        if cell is not None:
-            self.selected_r = cell[1]
+        cols, rows = self._r_grid()
+        cell = layout_mod.grid_cell(L.r_lamps, cols, rows, pos)
+        if cell is not None and cell[0] * cols + cell[1] < s.machine.r_units:
+            self.selected_r = cell[0] * cols + cell[1]
         cell = layout_mod.grid_cell(L.heatmap, 1, s.machine.r_units, pos)
         if cell is not None:
             self.selected_r = cell[0]
@@ -499,22 +502,32 @@ class Panel:
             return [s.class_names[i] if i < len(s.class_names) else "-" for i in range(m.r_units)]
         return [f"bit {i}" for i in range(m.r_units)]
 
+    def _r_grid(self) -> tuple[int, int]:
+        """(cols, rows) of the R-unit lamps: one row of up to :data:`R_LAMPS_PER_ROW`, else more."""
+        n = self.session.machine.r_units
+        rows = -(-n // R_LAMPS_PER_ROW)
+        return -(-n // rows), rows
+
     def _draw_responses(self) -> None:
         L, s, px = self.layout, self.session, self.layout.px
         m = s.machine
         rect = L.r_lamps
-        cw = rect.width / m.r_units
-        d = int(min(cw * 0.7, rect.height * 0.55))
+        cols, rows = self._r_grid()
+        cw, rh = rect.width / cols, rect.height / rows
+        named = rows == 1
+        d = max(3, int(min(cw * 0.7, rect.height * 0.55) if named else min(cw, rh) * 0.7))
         names = self._r_names()
         for i in range(m.r_units):
-            cx, cy = rect.x + (i + 0.5) * cw, rect.y + rect.height * 0.38
+            cx = rect.x + (i % cols + 0.5) * cw
+            cy = rect.y + rect.height * 0.38 if named else rect.y + (i // cols + 0.5) * rh
             spr = lamps.sprite(d, 1.0 if s.r_lamps[i] else 0.0)
             self.surface.blit(spr, spr.get_rect(center=(int(cx), int(cy))))
             if i == self.selected_r:
-                pygame.draw.circle(self.surface, theme.LAMP_HOT, (int(cx), int(cy)), d // 2 + px(6),
-                                   max(1, px(2)))
-            readouts.label(self.surface, readouts.fit(names[i], px(15), int(cw) - 2),
-                           (cx, rect.bottom - px(6)), px(15), theme.ENGRAVING, anchor="midbottom")
+                pygame.draw.circle(self.surface, theme.LAMP_HOT, (int(cx), int(cy)),
+                                   d // 2 + px(6 if named else 3), max(1, px(2)))
+            if named:
+                readouts.label(self.surface, readouts.fit(names[i], px(15), int(cw) - 2),
+                               (cx, rect.bottom - px(6)), px(15), theme.ENGRAVING, anchor="midbottom")
         said = s.name(s.answer)
         colour = theme.ENGRAVING
         if s.card_label is not None and s.answer is not None:

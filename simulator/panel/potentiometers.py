@@ -36,19 +36,24 @@ def condense(values: np.ndarray, bins: int) -> np.ndarray:
     from centre among them, sign kept. The peak rather than the mean: averaged over hundreds
     of potentiometers a correction is a change of a few thousandths, too faint to see, while
     a peak stays as bright as one potentiometer and moves when a correction makes a new one.
+    The peaks also keep the largest setting, so :func:`full_scale` of them is that of all.
 
     Returns
     -------
-    numpy.ndarray, shape (min(n, bins), r)
+    numpy.ndarray, shape (min(n, bins) or a little fewer, r)
         ``values`` itself when it already fits.
     """
-    n = values.shape[0]
+    n, r = values.shape
     bins = max(1, int(bins))
     if n <= bins:
         return values
-    edges = (np.arange(bins) * n) // bins     # strictly increasing, as n > bins
-    hi = np.maximum.reduceat(values, edges, axis=0)
-    lo = np.minimum.reduceat(values, edges, axis=0)
+    run = -(-n // bins)                      # A-units per column (runs of equal length: a
+    whole = n // run                         # reshape, many times faster than reduceat)
+    head = values[:whole * run].reshape(whole, run, r)
+    hi, lo = head.max(axis=1), head.min(axis=1)
+    if whole * run < n:                      # the last, shorter run
+        tail = values[whole * run:]
+        hi, lo = np.vstack([hi, tail.max(axis=0)]), np.vstack([lo, tail.min(axis=0)])
     return np.where(hi >= -lo, hi, lo)
 
 
