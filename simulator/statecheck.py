@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import coding as _coding
+from .checks import shown
 from .errors import ConfigError, StateFileError
 from .limits import limit
 from .statefile import Member, refusal
@@ -31,11 +32,6 @@ _WORD_CHARS = 32
 _COUNT_MAX = int(np.iinfo(np.int64).max)
 
 
-def _show(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _is_int(v) -> bool:
     return type(v) is int  # JSON gives int, never bool for a number
 
@@ -46,7 +42,7 @@ def _is_number(v) -> bool:
 
 
 def _bad(path, where: str, value, wanted: str) -> StateFileError:
-    return refusal(path, f"{where} is {_show(value)}, not {wanted}")
+    return refusal(path, f"{where} is {shown(value, 40)}, not {wanted}")
 
 
 def _section(path, header: dict, key: str) -> dict:

@@ -520,3 +520,12 @@ def test_member_whose_crc_disagrees_is_refused(small):
         crc = z.getinfo("weights.npy").CRC
     _patch_entry(small, "weights.npy", crc=crc ^ 1)
     _refused(small, "truncated or corrupted .*Bad CRC-32 for file 'weights.npy'")
+
+
+def test_a_file_name_with_a_line_break_is_shown_on_one_line(small):
+    odd = small.with_name("two\nlines.mark1")
+    small.rename(odd)
+    odd.write_bytes(odd.read_bytes()[:100])
+    with pytest.raises(StateFileError, match=r"two\\nlines\.mark1.*truncated or corrupted") as info:
+        MarkI.load(odd)
+    assert "\n" not in str(info.value)
