@@ -113,6 +113,8 @@ def check_writable(path, *, probe: bool = True) -> Path:
         a device, its folder is missing or a file, the name is too long, the links loop, or no
         file can be created there.
     """
+    if os.fspath(path).endswith(("/", os.sep)):
+        raise _fail(errno.EISDIR, "names a folder (it ends in a slash); give a file name", path)
     target = real_target(path)
     folder = target.parent
     if not folder.is_dir():

@@ -157,8 +157,8 @@ def cmd_cards(args) -> int:
 def cmd_train(args) -> int:
     from .cards import folder_cards
     from .machine import MarkI
+    _check_state(args.state)  # as typed: Path() would drop a trailing slash
     state = Path(args.state)
-    _check_state(state)
     # Held from load to save: a second run on this file meanwhile is refused, so neither run's
     # training is silently overwritten by the other's.
     with locked(state):

@@ -67,6 +67,8 @@ def _bad_place(kind, tmp_path):
         return tmp_path / "nothere" / "x.png", "does not exist"
     if kind == "name too long":
         return tmp_path / LONG, "choose a shorter name"
+    if kind == "trailing slash":
+        return f"{tmp_path}/new.png/", "give a file name"
     if kind == "symlink loop":
         os.symlink("b.png", tmp_path / "a.png")
         os.symlink("a.png", tmp_path / "b.png")
@@ -79,7 +81,7 @@ def _bad_place(kind, tmp_path):
     raise AssertionError(kind)
 
 
-KINDS = ["folder", "file as folder", "missing folder", "name too long", "symlink loop",
+KINDS = ["folder", "trailing slash", "file as folder", "missing folder", "name too long", "symlink loop",
          "no files allowed here", "device"]
 
 
