@@ -7,6 +7,7 @@ are and exit with status 2.
 from __future__ import annotations
 
 import math
+import re
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,9 +22,9 @@ def shown(value, width: int = 60) -> str:
     break the one-line promise or hide the error being reported.
     """
     try:
-        text = " ".join(repr(value).split())
-    except ValueError:  # int too large to show (sys.set_int_max_str_digits)
-        text = f"a {type(value).__name__} too long to show"
+        text = re.sub(r"\s*[\r\n]\s*", " ", repr(value))  # only line breaks: "a  b" stays as it is
+    except ValueError:  # an int too long to write out (sys.set_int_max_str_digits)
+        text = f"a whole number of about {int(value.bit_length() * 0.30103):,} digits"
     return text if len(text) <= width else text[:width - 3] + "..."
 
 

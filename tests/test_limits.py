@@ -151,6 +151,8 @@ def test_check_is_the_one_call_for_a_named_value():
         with pytest.raises(ConfigError) as info:
             check("a_units", bad)
         assert "\n" not in str(info.value) and len(str(info.value)) < 200
+    with pytest.raises(ConfigError, match="got a whole number of about 5,000 digits$"):
+        check("seed", -10**5000)  # too long for repr(): the message must still be made
     with pytest.raises(KeyError):
         check("no such setting", 1)
 
