@@ -254,7 +254,9 @@ def _read_member(path, zf, infos, name, shape, kinds) -> np.ndarray:
     most_item = max(max(_ITEMSIZES[k]) for k in kinds)
     most = 8 + 4 + NPY_HEADER_BYTES + most_items * most_item
     if info.file_size > most:
-        raise refusal(path, f"{name} declares {info.file_size:,} bytes, at most {most:,} expected")
+        what = "a header" if shape is None else f"a {' x '.join(map(str, shape))} array of numbers"
+        raise refusal(path, f"{name} declares {info.file_size:,} bytes, more than {what} takes "
+                      f"({most:,} at most)")
     try:
         with zf.open(info) as stream:
             return _read_npy(path, stream, info, name, shape, kinds)
