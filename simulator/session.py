@@ -20,6 +20,7 @@ import numpy as np
 from . import experiments
 from .coding import decode, units_used
 from .errors import ConfigError, Mark1Error, StateFileError
+from .filelock import locked
 from .limits import limit
 from .machine import MarkI
 from .retina import light_levels
@@ -291,7 +292,9 @@ class Session:
     def save(self, path) -> None:
         """Write the machine to a state file (atomically); errors land in :attr:`alert`."""
         try:
-            self.machine.save(path)
+            # the same lock as ``mark1 train``: a save never lands in the middle of its run
+            with locked(path):
+                self.machine.save(path)
         except Mark1Error as exc:
             self.alert = str(exc)
             return

@@ -224,3 +224,18 @@ def test_the_load_button_swaps_in_a_big_machine_and_the_panel_draws_it(screen, t
     run(panel, SteppedClock(1 / 30), frames=30 * 2)
     panel.draw()
     assert s.machine.presentations_ >= 3
+
+
+def test_save_while_a_training_run_holds_the_state_file_is_refused_and_changes_nothing(tmp_path):
+    # mark1 train holds this lock from load to save: a panel save in between would be lost
+    from simulator.filelock import locked
+    path = _machine(tmp_path / "shared.mark1")
+    before = path.read_bytes()
+    session = Session(seed=3)
+    with locked(path):
+        session.save(path)
+    assert path.read_bytes() == before
+    assert "is in use by another mark1" in session.alert and "\n" not in session.alert
+    session.alert = ""
+    session.save(path)                      # the run is over: the save goes through
+    assert session.alert == "" and path.read_bytes() != before
