@@ -28,6 +28,8 @@ _SEEDS = ("seed", "wiring_seed")
 _WORDS = ("rule", "coding")
 #: Longest word a setting takes ("partitioned"); longer ones are refused before they are shown.
 _WORD_CHARS = 32
+#: A-units whose wiring is checked at a time.
+_BLOCK = 4096
 #: Counters are kept as int64 by anything that sums them.
 _COUNT_MAX = int(np.iinfo(np.int64).max)
 
@@ -191,12 +193,14 @@ def arrays(path, p: dict, arr: dict[str, np.ndarray]) -> None:
         idx = arr[name]
         if idx.size and (idx.min() < 0 or idx.max() >= cells):
             raise refusal(path, f"{name} wires photocells outside 0..{cells - 1}")
-    wires = np.sort(np.concatenate([arr["excitatory_idx"].astype(np.int64, copy=False),
-                                    arr["inhibitory_idx"].astype(np.int64, copy=False)], axis=1),
-                    axis=1)
-    if np.any(wires[:, 1:] == wires[:, :-1]):
-        # the plugboard draws distinct photocells per A-unit; the kernels' tables count on it
-        raise refusal(path, "the wiring takes one photocell twice into an A-unit")
+    # the plugboard draws distinct photocells per A-unit; the kernels' tables count on it.
+    # Checked a block of A-units at a time, so the check costs no copy of the whole wiring.
+    e, i = arr["excitatory_idx"], arr["inhibitory_idx"]
+    for start in range(0, e.shape[0], _BLOCK):
+        wires = np.sort(np.concatenate([e[start:start + _BLOCK].astype(np.int64),
+                                        i[start:start + _BLOCK].astype(np.int64)], axis=1), axis=1)
+        if np.any(wires[:, 1:] == wires[:, :-1]):
+            raise refusal(path, "the wiring takes one photocell twice into an A-unit")
     lim = limit("a_threshold")
     t = arr["a_thresholds"]
     if not (np.all(np.isfinite(t)) and np.all(t >= lim.lo) and np.all(t <= lim.hi)):

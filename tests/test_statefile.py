@@ -531,3 +531,15 @@ def test_a_file_name_with_a_line_break_is_shown_on_one_line(small):
     with pytest.raises(StateFileError, match=r"two\\nlines\.mark1.*truncated or corrupted") as info:
         MarkI.load(odd)
     assert "\n" not in str(info.value)
+
+
+def test_a_repeated_photocell_far_down_the_wiring_is_found(tmp_path):
+    """The wiring is checked in blocks of A-units; a repeat in a late block counts as well."""
+    m = MarkI(seed=0, a_units=9000)
+    m.reset_weights()
+    path = tmp_path / "big.mark1"
+    m.save(path)
+    idx = _array(path, "excitatory_idx")
+    idx[8999, 1] = idx[8999, 0]
+    _rewrite(path, excitatory_idx=idx)
+    _refused(path, "takes one photocell twice into an A-unit")
