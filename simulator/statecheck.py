@@ -19,7 +19,6 @@ from .errors import ConfigError, StateFileError
 from .limits import limit
 from .statefile import Member, refusal
 
-ARRAYS = ("excitatory_idx", "inhibitory_idx", "a_thresholds", "mask", "weights", "bias")
 #: Settings that size the arrays: whole numbers within the table of limits.
 SIZES = ("retina_size", "a_units", "r_units", "excitatory", "inhibitory")
 _NUMBERS = ("a_threshold", "s_threshold", "photocell_noise", "learning_rate")
