@@ -205,8 +205,10 @@ def _size(text: str) -> tuple[int, int]:
         w, h = (int(v) for v in text.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1600x900") from None
-    if not (320 <= w <= 8192 and 240 <= h <= 8192):
-        raise argparse.ArgumentTypeError(f"{text} is out of range: give 320x240 to 8192x8192")
+    wide, high = limit("window_width"), limit("window_height")
+    if not (wide.accepts(w) and high.accepts(h)):
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give {wide.lo}x{high.lo} to "
+                                          f"{wide.hi}x{high.hi}")
     return w, h
 
 

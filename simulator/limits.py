@@ -66,6 +66,9 @@ LIMITS: dict[str, Limit] = {
     "r_units": Limit(1, 64, "response units"),
     "excitatory": Limit(0, 1000, "excitatory connections per A-unit"),
     "inhibitory": Limit(0, 1000, "inhibitory connections per A-unit"),
+    # all the plugboard's wires (a_units x (excitatory + inhibitory)): caps the wiring arrays a
+    # state file may declare at 80 MB, far above the Mark I's 512 x 10
+    "connections": Limit(1, 10_000_000, "plugboard connections in all"),
     "seed": Limit(0, 2**63 - 1, "seed"),
     "trials": Limit(1, 10_000_000, "presentations"),
     "test_cards": Limit(1, 1_000_000, "held-out test cards"),
@@ -73,6 +76,10 @@ LIMITS: dict[str, Limit] = {
     "passes": Limit(1, 10_000, "passes over the pictures"),
     "contact_sheet_cards": Limit(1, 1000, "cards on one contact sheet"),
     "frames": Limit(1, 10_000_000, "frames"),
+    "window_width": Limit(320, 8192, "window width in pixels"),
+    "window_height": Limit(240, 8192, "window height in pixels"),
+    "hidden_units": Limit(1, 1_000_000, "hidden units"),
+    "epochs": Limit(1, 10_000_000, "passes over the training cards"),
     "speed": _number(0.5, 100, "trials a second"),
     "a_threshold": _number(-1000, 1000, "A-unit threshold"),
     "s_threshold": _number(0, 1, "photocell threshold (light level)", above=True),

@@ -240,6 +240,10 @@ class MarkI:
             raise ConfigError("an A-unit needs at least one connection (excitatory + inhibitory >= 1)")
         if wires > cells:
             raise ConfigError(f"an A-unit cannot take {wires} connections from {cells} photocells")
+        if not limit("connections").accepts(p["a_units"] * wires):
+            raise ConfigError(f"{p['a_units']:,} A-units of {wires} connections make "
+                              f"{p['a_units'] * wires:,} plugboard connections; the most is "
+                              f"{limit('connections').hi:,}: use fewer A-units or connections")
         for name in ("a_threshold", "s_threshold", "photocell_noise", "learning_rate"):
             v = getattr(self, name, None)
             p[name] = _plain(v, check_limit(name, v))

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import CardError
+from .errors import CardError, printable
 from .limits import limit
 
 log = logging.getLogger(__name__)
@@ -52,12 +52,6 @@ _READ = "PNG, JPEG, GIF, BMP, TIFF, WebP, PGM and PPM"
 #: Luma weights (ITU-R 601), as pillow's own conversion to gray uses.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N")
-
-
-def _shown(path) -> str:
-    """A file name fit for a one-line message: control characters (a newline) escaped."""
-    text = os.fsdecode(path)
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _why(exc: BaseException) -> str:
@@ -239,7 +233,7 @@ def read_picture(path, *, least_side: int | None = None) -> np.ndarray:
         One line naming the file: missing, not of a format read, too large, or damaged.
     """
     path = Path(path)
-    name = _shown(path)
+    name = printable(path)
     if not path.is_file():  # missing, a folder, or a device or pipe that could block
         raise CardError(f"{name}: no such picture file")
     try:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomicfile import write_atomically
-from .errors import StateFileError
+from .errors import StateFileError, printable
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +77,10 @@ class Member:
     kinds: str
 
 
-def file_name(path) -> str:
-    """``path`` as it goes into a one-line message (escaped if it holds control characters)."""
-    text = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else str(path)
-    return text if text.isprintable() else repr(text)
-
-
 def refusal(path, what: str) -> StateFileError:
     """The one-line error for a state file that cannot be used: the file, what is wrong."""
     what = " ".join(what.split())  # one line, whatever a message it quotes held
-    return StateFileError(f"{file_name(path)}: {what}; use another state file or start a new one")
+    return StateFileError(f"{printable(path)}: {what}; use another state file or start a new one")
 
 
 def _oneline(text, most: int = 120) -> str:
@@ -107,7 +101,7 @@ def save_state(path, header: dict, arrays: dict[str, np.ndarray]) -> None:
     try:
         write_atomically(path, write)
     except OSError as exc:
-        raise StateFileError(f"{file_name(path)}: cannot write the state file: "
+        raise StateFileError(f"{printable(path)}: cannot write the state file: "
                              f"{_oneline(exc.strerror or exc, 200)}") from None
 
 
@@ -137,19 +131,19 @@ def load_state(path, members: Callable[[dict], Mapping[str, Member]]
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise StateFileError(f"{file_name(path)}: no such state file") from None
+        raise StateFileError(f"{printable(path)}: no such state file") from None
     except (OSError, ValueError) as exc:
-        raise StateFileError(f"{file_name(path)}: cannot read the state file "
+        raise StateFileError(f"{printable(path)}: cannot read the state file "
                              f"({_oneline(getattr(exc, 'strerror', None) or exc)})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise StateFileError(f"{file_name(path)}: is a folder, not a state file")
+        raise StateFileError(f"{printable(path)}: is a folder, not a state file")
     if not stat.S_ISREG(st.st_mode):
         # opening a pipe or a device could block forever or read without end
-        raise StateFileError(f"{file_name(path)}: not a regular file, so not a state file")
+        raise StateFileError(f"{printable(path)}: not a regular file, so not a state file")
     try:
         fh = open(path, "rb")
     except OSError as exc:
-        raise StateFileError(f"{file_name(path)}: cannot read the state file "
+        raise StateFileError(f"{printable(path)}: cannot read the state file "
                              f"({_oneline(exc.strerror or exc)})") from None
     with fh:
         return _read(path, fh, members)
@@ -159,22 +153,22 @@ def _read(path: Path, fh, members) -> tuple[dict, dict[str, np.ndarray]]:
     try:
         start = fh.read(4)
     except OSError as exc:
-        raise StateFileError(f"{file_name(path)}: cannot read the state file "
+        raise StateFileError(f"{printable(path)}: cannot read the state file "
                              f"({_oneline(exc.strerror or exc)})") from None
     try:
         zf = zipfile.ZipFile(fh)
     except _ZIP_ERRORS as exc:
         if start.startswith(b"\x93NUM"):
-            raise StateFileError(f"{file_name(path)}: a bare .npy array, not a Mark I state file") from None
+            raise StateFileError(f"{printable(path)}: a bare .npy array, not a Mark I state file") from None
         if start.startswith(b"PK"):
             raise _damaged(path, exc) from None
-        raise StateFileError(f"{file_name(path)}: not a Mark I state file") from None
+        raise StateFileError(f"{printable(path)}: not a Mark I state file") from None
     with zf:
         infos: dict[str, list[zipfile.ZipInfo]] = {}
         for info in zf.infolist():
             infos.setdefault(info.filename, []).append(info)
         if "header.npy" not in infos:
-            raise StateFileError(f"{file_name(path)}: not a Mark I state file (no header)")
+            raise StateFileError(f"{printable(path)}: not a Mark I state file (no header)")
         header = _read_header(path, zf, infos)
         plan = members(header)
         missing = [name for name in plan if f"{name}.npy" not in infos]
@@ -186,7 +180,7 @@ def _read(path: Path, fh, members) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 def _damaged(path, exc) -> StateFileError:
-    return StateFileError(f"{file_name(path)}: state file is truncated or corrupted ({_oneline(exc)}); "
+    return StateFileError(f"{printable(path)}: state file is truncated or corrupted ({_oneline(exc)}); "
                           "use another state file or start a new one")
 
 
@@ -225,12 +219,12 @@ def _read_header(path, zf, infos) -> dict:
         raise refusal(path, "its header is nested too deeply") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         fmt = header.get("format") if isinstance(header, dict) else None
-        raise StateFileError(f"{file_name(path)}: not a Mark I state file"
+        raise StateFileError(f"{printable(path)}: not a Mark I state file"
                              + (f" (format {_oneline(repr(fmt), 40)})" if fmt is not None else ""))
     version = header.get("version")
     if type(version) is not int or version != VERSION:
         raise StateFileError(
-            f"{file_name(path)}: state file version {_oneline(repr(version), 40)}, this program reads "
+            f"{printable(path)}: state file version {_oneline(repr(version), 40)}, this program reads "
             f"version {VERSION}; use the program version that wrote it, or start a new state"
         )
     return header

@@ -169,8 +169,31 @@ BOUNDS = re.compile(r"(?<![\w.])(100_000|1_000_000|10_000_000|10\s*\*\*\s*6|2\s*
 
 
 @pytest.mark.parametrize("path", ["simulator/machine.py", "simulator/experiments.py", "simulator/cli.py",
-                                  "simulator/cards/render.py"])
+                                  "simulator/cards/render.py", "simulator/lecture/contrast.py"])
 def test_no_literal_bound_of_a_tabled_setting_is_left_outside_the_table(path):
     """A second check: the places that once disagreed keep no number of their own."""
     text = (ROOT / path).read_text()
     assert not BOUNDS.findall(text), (path, BOUNDS.findall(text))
+
+
+def test_all_the_wires_of_a_machine_are_limited_together():
+    # each setting alone is within its limit; their product is what memory pays for
+    most = limit("connections").hi
+    MarkI(a_units=100_000, excitatory=50, inhibitory=50, retina_size=20)._validate()  # exactly the most
+    assert 100_000 * 100 == most
+    with pytest.raises(ConfigError, match=r"100,000 A-units of 101 connections make 10,100,000 plugboard "
+                                          r"connections; the most is 10,000,000"):
+        MarkI(a_units=100_000, excitatory=51, inhibitory=50)._validate()
+
+
+@pytest.mark.parametrize("size,ok", [("320x240", True), ("8192x8192", True), ("319x240", False),
+                                     ("320x239", False), ("8193x900", False)])
+def test_window_sizes_come_from_the_table(size, ok, capsys):
+    from simulator.cli import build_parser
+    if ok:
+        assert build_parser().parse_args(["demo", "--size", size]).size == tuple(map(int, size.split("x")))
+    else:
+        with pytest.raises(SystemExit) as info:
+            build_parser().parse_args(["demo", "--size", size])
+        assert info.value.code == 2
+        assert "give 320x240 to 8192x8192" in capsys.readouterr().err

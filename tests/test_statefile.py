@@ -543,3 +543,21 @@ def test_a_repeated_photocell_far_down_the_wiring_is_found(tmp_path):
     idx[8999, 1] = idx[8999, 0]
     _rewrite(path, excitatory_idx=idx)
     _refused(path, "takes one photocell twice into an A-unit")
+
+
+def test_a_header_within_each_limit_but_declaring_too_many_wires_is_refused_before_reading(small):
+    """100,000 A-units of 2,000 connections each: every setting is within its own limit, but
+    the wiring arrays it declares would be 1.6 GB (an 800 KB file of zeros inflates to that)."""
+    header = _header(small)
+    header["params"].update(a_units=100_000, excitatory=1000, inhibitory=1000, retina_size=64)
+    _rewrite(small, header)
+    tracemalloc.start()
+    try:
+        with pytest.raises(StateFileError, match=r"200,000,000 plugboard connections; the most is "
+                                                 r"10,000,000") as info:
+            MarkI.load(small)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "\n" not in str(info.value) and str(small) in str(info.value)
+    assert peak < 32 * MiB

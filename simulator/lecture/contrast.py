@@ -61,7 +61,7 @@ from ..machine import MarkI
 from .logistic import LogisticRegression, threshold_metrics
 from .network import Network
 from .neuron import Perceptron
-from .validate import positive_number, whole_number
+from .validate import positive_number
 from .xorcards import half_bits, xor_cards
 
 PUBLISHED = "never 100% on one trainable layer (Minsky & Papert 1969)"
@@ -176,10 +176,11 @@ def run_xor(seed: int = 0, trials: int = 2000, *, a_units: int = 512, test_cards
         two raw half bits), ``network`` and ``mark1_reached_100``, and a ``finding``.
     """
     _check_common(seed, trials, a_units)
-    for name, value in (("test_cards", test_cards), ("network_cards", network_cards),
-                        ("hidden", hidden), ("epochs", epochs),
-                        ("perceptron_epochs", perceptron_epochs)):
-        whole_number(name, value, hi=1_000_000)
+    for name, value, table in (("test_cards", test_cards, "test_cards"),
+                               ("network_cards", network_cards, "cards"),
+                               ("hidden", hidden, "hidden_units"), ("epochs", epochs, "epochs"),
+                               ("perceptron_epochs", perceptron_epochs, "epochs")):
+        check_limit(table, value, label=name)
     positive_number("learning_rate", learning_rate)
     wiring_ss, test_ss, train_ss, net_ss = np.random.SeedSequence(seed).spawn(4)
     m = _machine(seed, wiring_ss, a_units)
@@ -291,10 +292,11 @@ def run_parity(seed: int = 0, trials: int = 4000, *, blocks: int = 2, a_units: i
         ``mark1_default_wiring``, and a ``finding``.
     """
     _check_common(seed, trials, a_units)
-    for name, value in (("test_cards", test_cards), ("network_cards", network_cards),
-                        ("hidden", hidden), ("epochs", epochs),
-                        ("perceptron_epochs", perceptron_epochs)):
-        whole_number(name, value, hi=1_000_000)
+    for name, value, table in (("test_cards", test_cards, "test_cards"),
+                               ("network_cards", network_cards, "cards"),
+                               ("hidden", hidden, "hidden_units"), ("epochs", epochs, "epochs"),
+                               ("perceptron_epochs", perceptron_epochs, "epochs")):
+        check_limit(table, value, label=name)
     positive_number("learning_rate", learning_rate)
     parity_cards(1, rng=np.random.default_rng(0), blocks=blocks)  # validates blocks
     n_bits = blocks * blocks
@@ -392,9 +394,9 @@ def run_logistic(seed: int = 0, *, task: str = "square-circle", features: str = 
         raise ConfigError(f"unknown features {features!r}; choose one of "
                           f"{', '.join(LOGISTIC_FEATURES)}")
     _check_common(seed, 1, a_units)
-    whole_number("epochs", epochs, hi=10_000_000)
-    whole_number("train_cards", train_cards, hi=1_000_000)
-    whole_number("test_cards", test_cards, hi=1_000_000)
+    check_limit("epochs", epochs)
+    check_limit("cards", train_cards, label="train_cards")
+    check_limit("test_cards", test_cards)
     wiring_ss, test_ss, train_ss = np.random.SeedSequence(seed).spawn(3)
 
     def deal(n, rng):

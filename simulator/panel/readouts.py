@@ -6,13 +6,14 @@ from functools import lru_cache
 
 import pygame
 
+from ..errors import printable
 from . import theme
 
 
 def shown(text: str) -> str:
     """``text`` as it can be drawn: a file name's bytes that are not UTF-8 (kept by Python as
     lone surrogates, which the font renderer refuses) become ``\\xe9`` escapes."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return printable(text)
 
 
 @lru_cache(maxsize=2048)
