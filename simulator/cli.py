@@ -232,7 +232,7 @@ def _check_state(path) -> None:
 
 def cmd_demo(args) -> int:
     """The 1958 left/right demonstration on the Mark I's front panel."""
-    from .panel.app import Panel, no_display, open_window, run
+    from .panel.app import Panel, close_window, no_display, open_window, run
     from .panel.clock import FrameClock, SteppedClock
     from .panel.sound import SoundBoard
     from .session import Session
@@ -277,8 +277,7 @@ def cmd_demo(args) -> int:
                 raise DeviceError(f"{shot}: cannot write the panel picture ({exc.strerror or exc})") from None
     finally:
         sound.close()
-        import pygame
-        pygame.quit()
+        close_window()
     if headless:
         m = session.machine
         print(f"{n} frames; {m.presentations_} trials, {m.errors_} mistakes"

@@ -244,3 +244,14 @@ def test_demo_shows_pictures_whose_names_are_not_utf8(tmp_path):
     assert p.returncode == 0, p.stderr  # the teletype draws the name; the terminal prints it
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and "nop\\" in lines[0] and "no such picture file (the demo goes on)" in lines[0]
+
+
+def test_two_demos_in_one_process_both_draw(tmp_path, capsys):
+    """pygame's fonts die with pygame.quit(); a second panel in the same process (a notebook,
+    a kiosk restarting its screen) must not draw with the first one's dead fonts."""
+    from simulator.cli import main
+    for name in ("first.png", "second.png"):
+        assert main(["demo", "--headless", "--quiet", "--frames", "2",
+                     "--screenshot", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).stat().st_size > 1000
+    assert "error" not in capsys.readouterr().err

@@ -644,6 +644,15 @@ def open_window(size, *, headless: bool, fullscreen: bool) -> pygame.Surface:
     return screen
 
 
+def close_window() -> None:
+    """Stop pygame, and forget the fonts and text opened under it (they die with it: a panel
+    opened later in the same process would otherwise draw with dead fonts)."""
+    theme.font.cache_clear()
+    theme.mono.cache_clear()
+    readouts.rendered.cache_clear()
+    pygame.quit()
+
+
 def run(panel: Panel, clock, *, frames: int | None = None, stop_when_learned: bool = False,
         progress=None) -> int:
     """The frame loop; returns the number of frames run.
