@@ -1,0 +1,2 @@
+"""The museum kiosk: the Mark I as an unattended exhibit (its flow, config, status, counters and the
+supervisor that keeps it running)."""
