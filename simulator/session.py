@@ -36,17 +36,159 @@ SPEEDS = (0.5, 1.0, 2.0, 4.0, 10.0, 30.0, 100.0)
 HELD_OUT = 200
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Correction:
-    """What the trainer did on the latest trial: which R-units and potentiometers moved."""
+    """What the trainer did on the latest trial: which R-units and potentiometers moved.
+
+    The index arrays are read-only.
+    """
 
     r_units: np.ndarray   # indices of the R-units corrected
     a_units: np.ndarray   # A-units whose potentiometers turned
     moved: int            # potentiometers that turned
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only in place (the session's own arrays, replaced and never mutated)."""
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SessionView:
+    """What a screen shows of a session at one moment: read it, never the machine.
+
+    A view is immutable: its arrays are read-only (writing raises ``ValueError``) and are
+    never changed afterwards, because the session replaces its arrays rather than mutating
+    them. A new view is made only when :attr:`version` changes, so asking for one every
+    frame costs a comparison; no array is copied to make it.
+
+    Attributes
+    ----------
+    version : int
+        Changes whenever anything in the view changes, and only then; a screen redraws
+        when it differs from the one it drew.
+    generation : int
+        Changes when the machine is replaced (reset, load, rewire, another experiment):
+        what a screen keeps per machine (needles, lamp grids, hover) is stale then.
+    experiment, title : str
+        The experiment's name and one-line title.
+    class_names : tuple of str
+        The classes the trainer teaches.
+    r_names : tuple of str
+        A caption per R-unit: the class it answers (winner coding, "-" if none) or its bit.
+    coding : str
+        How the R-units' lamps code a class ("winner" or "binary").
+    retina_size, a_units, r_units : int
+        The machine's size.
+    wiring_seed : int
+        The plugboard's seed.
+    card : numpy.ndarray of float32, shape (retina_size, retina_size)
+        The light in front of the eye, in [0, 1].
+    card_label : int or None
+        The card's true class, when known.
+    card_origin : str
+        Where the picture came from: "blank", "card", "drawing", "picture", "rig", ...
+    s_activity : numpy.ndarray of bool, shape (retina_size**2,)
+        Photocells firing.
+    a_activity : numpy.ndarray of uint8, shape (a_units,)
+        A-units firing (1).
+    r_lamps : numpy.ndarray of bool, shape (r_units,)
+        R-unit lamps lit (what :meth:`MarkI.respond` says +1 for).
+    class_lamps : numpy.ndarray of bool, shape (len(class_names),)
+        One answer lamp per class: under winner coding the class's R-unit lamp, under
+        binary coding only the class the lit R-units spell.
+    answer : int or None
+        The class the machine says, None when it says nothing (no class lamp lit, or a
+        binary code that names no class).
+    weights : numpy.ndarray of float64, shape (a_units, r_units)
+        The potentiometer settings: a read-only snapshot, replaced when they change.
+    weights_version : int
+        Changes when :attr:`weights` is replaced (a trial that moved a potentiometer, a
+        reset, another machine): recompute what is derived from the weights only then.
+    weight_limit : float or None
+        The potentiometers' end stops.
+    correction : Correction or None
+        Which R-units and potentiometers the latest teaching moved.
+    trials : int
+        Cards the machine was trained on (its own counter: a loaded machine brings its own).
+    mistakes, streak : int
+        Wrong answers taught since the session (re)started; right answers in a row.
+    learned_at : int or None
+        The trial at which the demonstration saw :data:`LEARNED_STREAK` right in a row.
+    curve : tuple of int
+        Mistakes per block of :data:`CURVE_BLOCK` trials.
+    running, demo : bool
+        The trainer running by itself; the scripted demonstration still on.
+    speed : float
+        Trials per second while running.
+    alert, message : str
+        The latest failure (one line), and the latest news (one line), "" for none.
+    teletype : tuple of str
+        The teletype's lines, oldest first (the latest 200).
+    lines_said : int
+        Lines ever printed (the teletype keeps only the latest; this only grows).
+    """
+
+    version: int
+    generation: int
+    experiment: str
+    title: str
+    class_names: tuple[str, ...]
+    r_names: tuple[str, ...]
+    coding: str
+    retina_size: int
+    a_units: int
+    r_units: int
+    wiring_seed: int
+    card: np.ndarray
+    card_label: int | None
+    card_origin: str
+    s_activity: np.ndarray
+    a_activity: np.ndarray
+    r_lamps: np.ndarray
+    class_lamps: np.ndarray
+    answer: int | None
+    weights: np.ndarray
+    weights_version: int
+    weight_limit: float | None
+    correction: Correction | None
+    trials: int
+    mistakes: int
+    streak: int
+    learned_at: int | None
+    curve: tuple[int, ...]
+    running: bool
+    demo: bool
+    speed: float
+    alert: str
+    message: str
+    teletype: tuple[str, ...]
+    lines_said: int
+
+    def __repr__(self) -> str:  # the arrays would fill a screen
+        return (f"SessionView(version={self.version}, experiment={self.experiment!r}, trials={self.trials}, "
+                f"answer={self.answer_name!r}, card_origin={self.card_origin!r}, running={self.running})")
+
+    def name(self, label: int | None) -> str:
+        """A class label's name ("nothing" for None or no such class)."""
+        if label is not None and 0 <= label < len(self.class_names):
+            return self.class_names[label]
+        return "nothing"
+
+    @property
+    def answer_name(self) -> str:
+        """The machine's answer in words ("nothing" when it says none)."""
+        return self.name(self.answer)
+
+
 class Session:
     """The machine, its trainer and what is in front of the eye.
+
+    Screens read :meth:`view` and call the actions (:meth:`show`, :meth:`deal`,
+    :meth:`teach`, :meth:`update`, :meth:`reset`, ...); the attributes below stay for
+    code that predates the view, and the machine is the session's own: a screen that
+    reads or changes it behind the session's back sees stale or inconsistent state.
 
     Parameters
     ----------
@@ -59,16 +201,62 @@ class Session:
     """
 
     def __init__(self, *, seed: int = 1958, experiment: str = "left-right", speed: float = 2.0):
-        if not (isinstance(speed, (int, float)) and 0 < speed < float("inf")):
-            raise ConfigError(f"speed must be a number of trials a second above 0, got {speed!r}")
+        self._speed = _checked_speed(speed)
         self.seed = seed
         self.log: deque[str] = deque(maxlen=200)
         self.lines_said = 0       # lines ever added to the log (it keeps only the latest)
-        self.speed = speed
-        self.message = ""
-        self.alert = ""
+        self._message = ""
+        self._alert = ""
+        self._running = False
         self.version = 0          # bumped whenever anything shown changes
+        self.generation = 0       # bumped whenever the machine is replaced
+        self.weights_version = 0  # bumped whenever the weights snapshot is replaced
+        self._view: SessionView | None = None
         self._start(experiments.get(experiment), seed)
+
+    # ------------------------------------------------------------------ shown settings
+    # Properties rather than plain attributes: a screen that sets one (the panel pauses the
+    # trainer by ``session.running = False``) must bump the version, or no screen redraws.
+    def _set(self, name: str, value) -> None:
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+            self.version += 1
+
+    @property
+    def running(self) -> bool:
+        """Whether the trainer runs by itself (see :meth:`update`)."""
+        return self._running
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        self._set("_running", bool(value))
+
+    @property
+    def speed(self) -> float:
+        """Trials per second while running."""
+        return self._speed
+
+    @speed.setter
+    def speed(self, value: float) -> None:
+        self._set("_speed", _checked_speed(value))
+
+    @property
+    def alert(self) -> str:
+        """The latest failure, one line ("" for none)."""
+        return self._alert
+
+    @alert.setter
+    def alert(self, value: str) -> None:
+        self._set("_alert", str(value))
+
+    @property
+    def message(self) -> str:
+        """The latest news for the visitor, one line ("" for none)."""
+        return self._message
+
+    @message.setter
+    def message(self, value: str) -> None:
+        self._set("_message", str(value))
 
     # ------------------------------------------------------------------ set-up
     def _start(self, exp: experiments.Experiment, wiring_seed: int, machine: MarkI | None = None,
@@ -87,7 +275,10 @@ class Session:
         self.class_names = probe.class_names
         self.held_out = probe
         self.machine = machine
+        self.generation += 1
+        self._snapshot_weights()
         self.running = False
+        self.message = ""         # news of the machine replaced ("Learned!") is not this one's
         self.demo = True          # the scripted demonstration runs until the machine learns
         self.learned_at: int | None = None
         self.streak = 0
@@ -109,6 +300,75 @@ class Session:
         rng = np.random.default_rng([self.seed, wiring_seed])
         return rng, exp.deal(HELD_OUT, rng)
 
+    def _snapshot_weights(self) -> None:
+        """Take a read-only copy of the weights for the view.
+
+        One copy per change, never per frame: the machine trains its weights in place, so
+        a view of them would change under a screen that keeps an old view.
+        """
+        self._weights = _frozen(self.machine.weights.copy())
+        self.weights_version += 1
+        self.version += 1
+
+    # ------------------------------------------------------------------ what a screen shows
+    def view(self) -> SessionView:
+        """What a screen shows now, read-only (see :class:`SessionView`).
+
+        The same object is returned until :attr:`version` changes, so a screen may ask for
+        it every frame.
+        """
+        v = self._view
+        if v is not None and v.version == self.version:
+            return v
+        m, k = self.machine, len(self.class_names)
+        lamps = self.r_lamps[:k] if m.coding == "winner" else np.arange(k) == self.answer
+        answer = self.answer if self.answer is not None and 0 <= self.answer < k else None
+        self._view = SessionView(
+            version=self.version, generation=self.generation, experiment=self.experiment.name,
+            title=self.experiment.title, class_names=tuple(self.class_names),
+            r_names=self._r_names(), coding=m.coding, retina_size=m.retina_size, a_units=m.a_units,
+            r_units=m.r_units, wiring_seed=self.wiring_seed, card=self.card, card_label=self.card_label,
+            card_origin=self.card_origin, s_activity=self.s_activity, a_activity=self.a_activity,
+            r_lamps=self.r_lamps, class_lamps=_frozen(np.array(lamps, bool)), answer=answer,
+            weights=self._weights, weights_version=self.weights_version, weight_limit=m.weight_limit,
+            correction=self.correction, trials=m.presentations_, mistakes=self.mistakes,
+            streak=self.streak, learned_at=self.learned_at, curve=tuple(self.curve),
+            running=self.running, demo=self.demo, speed=self.speed, alert=self.alert,
+            message=self.message, teletype=tuple(self.log), lines_said=self.lines_said)
+        return self._view
+
+    def _r_names(self) -> tuple[str, ...]:
+        m = self.machine
+        if m.coding == "winner":
+            return tuple(self.class_names[i] if i < len(self.class_names) else "-"
+                         for i in range(m.r_units))
+        return tuple(f"bit {i}" for i in range(m.r_units))
+
+    def wires_of_photocell(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """The plugboard's wires from photocell ``i`` (row-major on the retina).
+
+        Returns
+        -------
+        a_units : numpy.ndarray of int
+            The A-units it is wired to, ascending.
+        excitatory : numpy.ndarray of bool
+            For each, whether the wire excites (True) or inhibits (False); a photocell wired
+            to one A-unit both ways counts as what it has more of.
+        """
+        m = self.machine
+        if not 0 <= i < m.retina_size ** 2:
+            raise IndexError(f"no photocell {i}; the retina has {m.retina_size ** 2}")
+        row = m.plugboard_.board()[i]
+        a = np.flatnonzero(row)
+        return _frozen(a), _frozen(row[a] > 0)
+
+    def wires_of_a_unit(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """The photocells wired to A-unit ``j``: (excitatory, inhibitory) index arrays."""
+        pb = self.machine.plugboard_
+        if not 0 <= j < pb.a_units:
+            raise IndexError(f"no A-unit {j}; the machine has {pb.a_units}")
+        return _frozen(pb.excitatory_idx[j].copy()), _frozen(pb.inhibitory_idx[j].copy())
+
     # ------------------------------------------------------------------ the seam
     def show(self, light, *, label: int | None = None, origin: str = "card") -> None:
         """Put a picture in front of the eye and let the machine answer it.
@@ -116,13 +376,14 @@ class Session:
         Parameters
         ----------
         light : array_like, shape (size, size)
-            Light levels in [0, 1] (1 = the figure).
+            Light levels in [0, 1] (1 = the figure). Copied: changing it afterwards
+            changes nothing shown.
         label : int, optional
             The card's true class, when known.
         origin : str
             Where the picture came from ("card", "drawing", "picture", "rig", ...).
         """
-        card = np.asarray(light, dtype=np.float32)
+        card = _frozen(np.array(light, dtype=np.float32))
         self.card = card
         self.card_label = label
         self.card_origin = origin
@@ -131,10 +392,11 @@ class Session:
 
     def _look(self) -> None:
         m = self.machine
-        s, self.a_activity, self.scores = m.look(self.card)  # one (noisy) view for all three
-        self.s_activity = s > 0
+        s, a, scores = m.look(self.card)  # one (noisy) view for all three
+        self.a_activity, self.scores = _frozen(a), _frozen(scores)
+        self.s_activity = _frozen(s > 0)
         lecture = m.rule == "lecture"
-        self.r_lamps = self.scores >= 0 if lecture else self.scores > 0
+        self.r_lamps = _frozen(self.scores >= 0 if lecture else self.scores > 0)
         self.answer = int(decode(self.scores[None], m.coding, m.n_classes_, ties_fire=lecture)[0])
         if m.coding == "winner" and not self.r_lamps[:len(self.class_names)].any():
             self.answer = -1  # no answer lamp lit: the machine says nothing
@@ -164,12 +426,13 @@ class Session:
         """The trainer's button: force the machine toward ``label`` on the card shown."""
         if not 0 <= label < len(self.class_names):
             raise Mark1Error(f"no class {label}; this experiment has {len(self.class_names)}")
-        before = self.machine.weights.copy()
         said = self.answer
         trace = self.machine.train(self.card[None], np.array([label]))
-        changed = before != self.machine.weights
-        self.correction = Correction(np.flatnonzero(changed.any(axis=0)),
-                                     np.flatnonzero(changed.any(axis=1)), int(trace.moved[0]))
+        changed = self._weights != self.machine.weights
+        if changed.any():  # a right answer moves nothing: the snapshot (and its version) stays
+            self._snapshot_weights()
+        self.correction = Correction(_frozen(np.flatnonzero(changed.any(axis=0))),
+                                     _frozen(np.flatnonzero(changed.any(axis=1))), int(trace.moved[0]))
         # A visitor judges the answer read off the lamps; the trainer also trims R-units
         # that were right in the answer but unsure (a second lamp lit, say).
         wrong = said != label
@@ -213,7 +476,8 @@ class Session:
 
         Each trial takes 1/speed seconds: the card and the machine's answer show for the
         first half, the trainer's correction lands at the half, so a visitor sees a wrong
-        answer before it is put right.
+        answer before it is put right. Time is only what is passed in: the session reads
+        no clock.
         """
         if not self.running:
             return
@@ -237,12 +501,10 @@ class Session:
     def toggle_run(self) -> None:
         self.running = not self.running
         self._clock = 0.0
-        self.version += 1
 
     def faster(self, steps: int = 1) -> None:
         i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.speed))
         self.speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + steps))]
-        self.version += 1
 
     def paint(self, row: int, col: int, value: float) -> None:
         """The visitor's finger on the retina: light (1) or darken (0) one cell."""
@@ -270,6 +532,8 @@ class Session:
     def reset_weights(self) -> None:
         """Centre every potentiometer: the machine forgets, the wiring stays."""
         self.machine.reset_weights()
+        self._snapshot_weights()
+        self.correction = None
         self._restart_script("potentiometers centred: the machine has forgotten everything")
 
     def rewire(self, seed: int | None = None) -> None:
@@ -280,6 +544,51 @@ class Session:
     def select(self, name: str) -> None:
         """Switch to another experiment's cards (a fresh machine for it)."""
         self._start(experiments.get(name), self.wiring_seed)
+
+    def reset(self, state=None) -> bool:
+        """Back to a known state: a fresh machine, or the machine in a state file.
+
+        With no ``state``, the machine is the one this session started with for its current
+        experiment: wired from the starting seed (whatever :meth:`rewire` did since), its
+        potentiometers centred, and the cards dealt again from the start, so every reset
+        gives the same session. With a state file, the machine in it is tried out exactly
+        as :meth:`load` does; a file that cannot be read or run changes nothing but
+        :attr:`alert` (and a teletype line saying so) and returns False.
+
+        What a reset clears: the card (blank), the answer, the trainer (paused, between
+        trials), the counters (mistakes, streak, the curve, when learned), the latest
+        correction, the message, the alert and the teletype (it then says what was reset).
+        The demonstration's script starts again after a fresh reset, and is off after a
+        state file (as after :meth:`load`). What a reset keeps: the experiment, the speed,
+        the seed the session was made with, :attr:`lines_said` (it counts lines ever said)
+        and :attr:`version` (it only grows, so a screen that drew before redraws).
+
+        Parameters
+        ----------
+        state : str or os.PathLike, optional
+            A state file (``mark1 train --save``, the panel's SAVE) to start from.
+
+        Returns
+        -------
+        bool
+            Whether the session was reset (always True without ``state``).
+        """
+        if state is None:
+            exp, wiring_seed, machine, dealt = self.experiment, self.seed, None, None
+        else:
+            try:
+                machine, exp, wiring_seed, dealt = self._tried(state)
+            except _NotLoaded as exc:
+                return self._not_loaded(str(exc))
+        self.log.clear()
+        self.alert = ""
+        self._start(exp, wiring_seed, machine=machine, dealt=dealt)
+        if state is None:
+            self.say(f"reset: a fresh machine, plugboard seed {wiring_seed}")
+        else:
+            self.demo = False
+            self.say(f"reset to the state in {state} ({machine.presentations_} trials so far)")
+        return True
 
     def _restart_script(self, why: str) -> None:
         self.demo, self.learned_at, self.streak, self.curve = True, None, 0, []
@@ -315,21 +624,32 @@ class Session:
             Whether the machine was swapped in.
         """
         try:
+            m, exp, wiring_seed, dealt = self._tried(path)
+        except _NotLoaded as exc:
+            return self._not_loaded(str(exc))
+        self._start(exp, wiring_seed, machine=m, dealt=dealt)
+        self.demo = False
+        self.say(f"state loaded from {path} ({m.presentations_} trials so far)")
+        return True
+
+    def _tried(self, path):
+        """The machine in a state file, tried out: (machine, experiment, wiring seed, dealt).
+
+        Raises :class:`_NotLoaded` with one line saying why it cannot go in.
+        """
+        try:
             m = MarkI.load(path)
             exp = self._experiment_for(m, path)
             wiring_seed = m.wiring_seed if m.wiring_seed is not None else (m.seed or 0)
             dealt = self._held_out(exp, wiring_seed)
             self._try_out(m, dealt[1], path)
         except Mark1Error as exc:
-            return self._not_loaded(str(exc))
+            raise _NotLoaded(str(exc)) from None
         except Exception as exc:  # an exhibit must not die on a file: log it, keep the old machine
             log.exception("trying out the machine in %s failed", path)
-            return self._not_loaded(f"{path}: the machine in it does not run here "
-                                    f"({type(exc).__name__}: {exc})")
-        self._start(exp, wiring_seed, machine=m, dealt=dealt)
-        self.demo = False
-        self.say(f"state loaded from {path} ({m.presentations_} trials so far)")
-        return True
+            raise _NotLoaded(f"{path}: the machine in it does not run here "
+                             f"({type(exc).__name__}: {exc})") from None
+        return m, exp, wiring_seed, dealt
 
     def _not_loaded(self, why: str) -> bool:
         self.alert = " ".join(why.split())  # one line on the banner, whatever the error said
@@ -386,3 +706,13 @@ class Session:
         finally:
             (m.weights_, m.bias_, m.presentations_, m.errors_, m.corrections_,
              m.rng_.bit_generator.state) = learned
+
+
+class _NotLoaded(Exception):
+    """A state file's machine cannot go in (internal: the message is the alert's line)."""
+
+
+def _checked_speed(speed) -> float:
+    if isinstance(speed, bool) or not (isinstance(speed, (int, float)) and 0 < speed < float("inf")):
+        raise ConfigError(f"speed must be a number of trials a second above 0, got {speed!r}")
+    return float(speed)
