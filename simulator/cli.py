@@ -287,6 +287,125 @@ def cmd_demo(args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- kiosk (the museum exhibit)
+def run_kiosk(config) -> int:
+    """Run the exhibit under its supervisor with a checked :class:`~simulator.kiosk.config.KioskConfig`.
+
+    The hook ``mark1 kiosk`` calls once the config is read. The kiosk's screens (the module
+    ``simulator.kiosk.exhibit``) come in a later part of issue 8; until they exist this is a
+    one-line error, exit status 2.
+    """
+    from importlib.util import find_spec
+
+    if find_spec("simulator.kiosk.exhibit") is None:
+        raise Mark1Error("the kiosk's screens are not built yet; 'mark1 kiosk --check-config F' "
+                         "checks a config meanwhile")
+    from .kiosk.exhibit import run  # wired by the lead with the supervisor
+
+    return run(config)
+
+
+def _kiosk_hash_pin() -> int:
+    import getpass
+
+    from .kiosk.pin import check_pin, hash_pin
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        pin = getpass.getpass("staff PIN (4 to 12 digits): ")
+        again = getpass.getpass("the same PIN again: ")
+    else:  # a script: the PIN on the first line, the optional second line must agree
+        lines = (sys.stdin.read(1000) if sys.stdin is not None else "").splitlines()
+        pin = lines[0].strip() if lines else ""
+        again = lines[1].strip() if len(lines) > 1 and lines[1].strip() else pin
+        if not pin:
+            raise ConfigError("no PIN on standard input; give it on the first line "
+                              "(echo 1234 | mark1 kiosk --hash-pin)")
+    check_pin(pin)
+    if pin != again:
+        raise ConfigError("the two PINs differ; run 'mark1 kiosk --hash-pin' again")
+    print("# the staff PIN's salted hash: paste this line into the kiosk's config")
+    print(f'staff_pin_hash = "{hash_pin(pin)}"')
+    return 0
+
+
+def _kiosk_check_config(path) -> int:
+    from .kiosk.captions import offered
+    from .kiosk.config import EXAMPLE_PIN_HASH, load_config
+
+    config = load_config(path)
+    captions = offered(config)
+    print(f"mark1 kiosk would run with {path}:")
+    for key, value, origin in config.shown():
+        print(f"  {key:<20} = {value:<30} ({origin})")
+    if config.staff_pin_hash == EXAMPLE_PIN_HASH:
+        print("  warning: staff_pin_hash is the example's (PIN 1958); make your own with "
+              "'mark1 kiosk --hash-pin'")
+    for code, words in captions.items():
+        missing = len(words.fallbacks_)
+        print(f"  captions {code}: " + (f"{missing} texts shown in English (see the log)" if missing
+                                        else "complete"))
+    return 0
+
+
+def _kiosk_status(path) -> int:
+    import datetime as dt
+    import os
+
+    from .errors import printable
+    from .kiosk.config import load_config
+    from .kiosk.status import read_status
+
+    config = load_config(path, check_files=False)
+    try:
+        s = read_status(config.status_file)
+    except FileNotFoundError:
+        print(f"the kiosk is not running (no status file at {printable(config.status_file)})")
+        return 1
+    up = int(s["uptime_s"])
+    alive = True
+    try:
+        os.kill(s["pid"], 0)
+    except ProcessLookupError:
+        alive = False
+    except (PermissionError, OverflowError, OSError):
+        pass  # another user's process, or a pid from another machine: cannot tell
+    try:
+        age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(s["updated_at"])).total_seconds()
+        ago = f" ({age:,.0f} s ago)" if age >= 0 else ""
+    except (ValueError, TypeError):  # a time without a zone, or not a time
+        ago = ""
+    print(f"kiosk status from {printable(config.status_file)}")
+    rows = [("mode", s["mode"]), ("uptime", f"{up // 3600} h {up // 60 % 60:02d} min {up % 60:02d} s"),
+            ("visitors", f"{s['visitors']:,}"), ("teachings", f"{s['teachings']:,}"),
+            ("resets", f"{s['resets']:,}"), ("staff sessions", f"{s['staff_sessions']:,}"),
+            ("crashes", f"{s['crashes']:,}"), ("last error", printable(s["last_error"] or "none")),
+            ("pid", f"{s['pid']}" + ("" if alive else " (no longer running)")),
+            ("version", printable(s["version"])), ("started at", printable(s["started_at"])),
+            ("updated at", printable(s["updated_at"]) + ago)]
+    for name, value in rows:
+        print(f"  {name:<15} {value}")
+    if not alive:
+        print(f"the kiosk is not running (pid {s['pid']} has ended; the status above is its last)")
+        return 1
+    return 0
+
+
+def cmd_kiosk(args) -> int:
+    """The museum kiosk: run it, check its config, show its status, or make a PIN's hash."""
+    if args.hash_pin:
+        return _kiosk_hash_pin()
+    if args.check_config:
+        return _kiosk_check_config(args.check_config)
+    if args.status:
+        return _kiosk_status(args.config)
+    from .kiosk.captions import offered
+    from .kiosk.config import load_config
+
+    config = load_config(args.config)
+    offered(config)  # a damaged caption file stops the start, not a visitor's turn
+    return run_kiosk(config)
+
+
 # ---------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mark1", description="Rosenblatt's Mark I Perceptron (1958-1960), simulated.")
@@ -344,6 +463,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--picture", action="append", metavar="F", help="show a picture file")
     d.add_argument("--quiet", action="store_true", help="no sounds")
     d.set_defaults(func=cmd_demo)
+
+    ki = sub.add_parser("kiosk", help="the museum kiosk: the Mark I as an unattended exhibit")
+    ki.add_argument("--config", metavar="F.toml",
+                    help="the kiosk's config (example: assets/kiosk/kiosk.toml)")
+    what = ki.add_mutually_exclusive_group()
+    what.add_argument("--check-config", metavar="F.toml",
+                      help="check a config and print every setting it would run with")
+    what.add_argument("--status", action="store_true",
+                      help="print the running kiosk's status file (exit 1 if it is not running)")
+    what.add_argument("--hash-pin", action="store_true",
+                      help="make the staff_pin_hash line for a staff PIN (asked twice, or read from stdin)")
+    ki.set_defaults(func=cmd_kiosk)
     add_lecture_parser(sub, _Parser)
     return p
 

@@ -90,6 +90,16 @@ LIMITS: dict[str, Limit] = {
     "connectivity": _number(0, 1, "fraction of A->R pairs wired", above=True),
     "class_count": Limit(2, 256, "classes"),
     "picture_pixels": Limit(1, 40_000_000, "pixels in one picture"),
+    # the kiosk's config (simulator/kiosk/config.py); times in seconds
+    "idle_timeout": _number(5, 3600, "seconds without a touch before the countdown"),
+    "countdown": _number(1, 120, "seconds of the still-there countdown"),
+    "staff_hold_seconds": _number(1, 60, "seconds a corner is held for the staff PIN"),
+    "volume": _number(0, 1, "sound volume"),
+    "log_max_bytes": Limit(10_000, 1_000_000_000, "bytes in one log file"),
+    "log_backups": Limit(0, 100, "old log files kept"),
+    "crash_limit": Limit(1, 1000, "crashes in an hour before out of order"),
+    "heartbeat_timeout": _number(1, 600, "seconds without a heartbeat before a restart"),
+    "restart_backoff": _number(0, 600, "seconds before the first restart", above=True),
 }
 
 
