@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 
 from simulator.errors import ConfigError  # noqa: E402
 from simulator.lecture.lab import XorLab  # noqa: E402
+from simulator.panel.after1958 import AfterScene  # noqa: E402
 from simulator.panel.app import Panel, run  # noqa: E402
 from simulator.panel.clock import SteppedClock  # noqa: E402
 from simulator.session import Session  # noqa: E402
@@ -52,17 +53,19 @@ def panel():
 
 def key(panel, k):
     panel.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode=""))
+    panel.handle(pygame.event.Event(pygame.KEYUP, key=k, mod=0, unicode=""))
 
 
 def test_page_opens_runs_switches_and_goes_back(panel):
     def click(pos):
-        return panel.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
-    click(panel.layout.buttons["after 1958"].center)
-    page = panel.after
-    assert page is not None and page.lab.running
+        panel.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+        panel.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
+    click(panel.front.layout.buttons["after 1958"].center)
+    page = panel.stack.top
+    assert isinstance(page, AfterScene) and page.lab.running
     run(panel, SteppedClock(1 / 30), frames=30 * 12)
     assert page.lab.solved(), page.lab.outputs()
-    rects = page.rects(panel.layout)
+    rects = page.rects(page.layout)
     click(rects["button:tanh"].center)
     assert page.lab.activation == "tanh" and page.lab.epoch == 0
     key(panel, pygame.K_SPACE)
@@ -76,8 +79,8 @@ def test_page_opens_runs_switches_and_goes_back(panel):
     rgb = pygame.surfarray.array3d(panel.surface)
     assert (rgb[..., 0] > 200).sum() > 2000  # lamps and lines are drawn
     click(rects["button:back"].center)
-    assert panel.after is None
+    assert panel.stack.top is panel.front
     key(panel, pygame.K_a)
-    assert panel.after is not None
+    assert isinstance(panel.stack.top, AfterScene)
     key(panel, pygame.K_ESCAPE)
-    assert panel.after is None and not panel.quit
+    assert panel.stack.top is panel.front and not panel.quit

@@ -43,6 +43,7 @@ def click(panel, pos, button=1):
 
 def key(panel, k, mod=0):
     panel.handle(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=""))
+    panel.handle(pygame.event.Event(pygame.KEYUP, key=k, mod=mod, unicode=""))
 
 
 def cell_centre(rect, row, col, size=20):
@@ -117,31 +118,31 @@ def test_the_panel_draws_every_machine_the_limits_allow(a_units, r_units, screen
     m.save(tmp_path / "m.mark1")
     s = Session(seed=1958)
     panel = Panel(s, screen, state_path=tmp_path / "m.mark1")
-    panel.act("load")
+    panel.front.act("load")
     assert s.machine.a_units == a_units and s.machine.r_units == r_units, s.alert
-    cols, rows = panel._r_grid()      # the last R-unit's lamp, clicked, selects its potentiometers
+    cols, rows = panel.front._r_grid()      # the last R-unit's lamp, clicked, selects its potentiometers
     assert cols * rows >= r_units and cols <= 16
     last = divmod(r_units - 1, cols)
-    click(panel, cell_centre(panel.layout.r_lamps, *last, size=(cols, rows)))
-    assert panel.selected_r == r_units - 1
+    click(panel, cell_centre(panel.front.layout.r_lamps, *last, size=(cols, rows)))
+    assert panel.front.selected_r == r_units - 1
     for size in ((1280, 720), (1920, 1080)):
         panel.resize(pygame.Surface(size))
         s.toggle_run()
         run(panel, SteppedClock(1 / 30), frames=30 * 3)   # trials, corrections, needles turning
         s.toggle_run()
-        L = panel.layout
-        panel._hover(L.a_lamps.center)
+        L = panel.front.layout
+        panel.front._hover(L.a_lamps.center)
         panel.draw()
-        panel._hover(cell_centre(L.retina, 10, 10))
+        panel.front._hover(cell_centre(L.retina, 10, 10))
         panel.draw()
-        panel.hover = None
+        panel.front.hover = None
         panel.draw()
         rgb = picture(panel.surface)
         heat = rgb[L.heatmap.y:L.heatmap.bottom, L.heatmap.x:L.heatmap.right].astype(int)
         assert (np.abs(heat - theme.PANEL).sum(axis=2) > 30).any()   # the trained pots show
     assert s.machine.presentations_ >= 10
-    assert panel.dials.cols * panel.dials.rows >= min(a_units, MAX_DIALS)
-    assert panel._a_lamps.count == min(a_units, MAX_A_LAMPS)
+    assert panel.front.dials.cols * panel.front.dials.rows >= min(a_units, MAX_DIALS)
+    assert panel.front._a_lamps.count == min(a_units, MAX_A_LAMPS)
     # a big machine says so: the dim caption below the lamps has text in it
     below = rgb[L.a_lamps.bottom + L.px(14):L.a_lamps.bottom + L.px(28), L.a_lamps.centerx:L.a_lamps.right]
     assert (below.max(axis=2) > 100).any() == (a_units > MAX_A_LAMPS)
@@ -151,7 +152,7 @@ def test_lamps_light_where_the_layout_says(panel):
     s = panel.session
     s.step()
     panel.draw()
-    L = panel.layout
+    L = panel.front.layout
     rgb = pygame.surfarray.array3d(panel.surface).transpose(1, 0, 2)
     for idx in range(400):
         x, y = layout_mod.grid_centres(L.retina, 20, 20)[idx]
@@ -168,12 +169,12 @@ def test_window_too_small_says_so(panel):
     panel.resize(small)
     panel.draw()
     rgb = pygame.surfarray.array3d(small)
-    assert panel.layout.too_small and (rgb[..., 0] > 200).sum() > 100  # the message is there
+    assert panel.front.layout.too_small and (rgb[..., 0] > 200).sum() > 100  # the message is there
 
 
 # ---------------------------------------------------------------- input
 def test_drawing_paints_and_erases_on_the_retina(panel):
-    L, s = panel.layout, panel.session
+    L, s = panel.front.layout, panel.session
     s.clear()
     panel.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=cell_centre(L.retina, 5, 5), button=1))
     for col in range(6, 10):
@@ -190,7 +191,7 @@ def test_drawing_paints_and_erases_on_the_retina(panel):
 
 
 def test_touch_draws_too(panel):
-    L, s = panel.layout, panel.session
+    L, s = panel.front.layout, panel.session
     s.clear()
     w, h = panel.surface.get_size()
     x, y = cell_centre(L.retina, 10, 3)
@@ -215,7 +216,7 @@ def test_teach_buttons_and_number_keys_correct_the_machine(panel):
             s.paint(row, col, 1.0)
     assert s.a_activity.any()
     before = s.machine.presentations_
-    rects = dict(panel._teach_buttons())
+    rects = dict(panel.front._teach_buttons())
     click(panel, rects[1].center)          # TEACH RIGHT
     assert s.machine.presentations_ == before + 1
     assert s.log[-1].startswith(f"trial {before + 1}: card RIGHT")
@@ -226,7 +227,7 @@ def test_teach_buttons_and_number_keys_correct_the_machine(panel):
 
 
 def test_every_control_does_what_it_says(panel, tmp_path):
-    s, L = panel.session, panel.layout
+    s, L = panel.session, panel.front.layout
     key(panel, pygame.K_SPACE)
     assert s.running
     click(panel, L.buttons["run"].center)
@@ -271,22 +272,23 @@ def test_every_control_does_what_it_says(panel, tmp_path):
     assert s.experiment.name == "square-circle"
     click(panel, L.buttons["experiment"].center)
     assert s.experiment.name == "square-diamond"
-    wires = panel.show_wires
+    wires = panel.front.show_wires
     key(panel, pygame.K_p)
-    assert panel.show_wires != wires
+    assert panel.front.show_wires != wires
     key(panel, pygame.K_h)
-    assert panel.show_help
+    assert panel.front.show_help
     panel.draw()
     key(panel, pygame.K_ESCAPE)
-    assert not panel.show_help and not panel.quit
+    assert not panel.front.show_help and not panel.quit
     click(panel, L.buttons["help"].center)
-    assert panel.show_help
+    assert panel.front.show_help
     click(panel, (5, 5))                   # a click anywhere closes the card
-    assert not panel.show_help
+    assert not panel.front.show_help
     click(panel, L.buttons["full screen"].center)
-    assert panel.surface.get_flags() & pygame.FULLSCREEN and panel.layout.size == panel.surface.get_size()
+    assert panel.surface.get_flags() & pygame.FULLSCREEN
+    assert panel.front.layout.size == panel.surface.get_size()
     key(panel, pygame.K_f)                 # and back to the window it was
-    assert panel.surface.get_size() == (1280, 720) and panel.layout.size == (1280, 720)
+    assert panel.surface.get_size() == (1280, 720) and panel.front.layout.size == (1280, 720)
     key(panel, pygame.K_q)
     assert panel.quit
     panel.quit = False
@@ -295,19 +297,19 @@ def test_every_control_does_what_it_says(panel, tmp_path):
 
 
 def test_hover_shows_the_wires_of_a_photocell_and_an_a_unit(panel):
-    L = panel.layout
-    panel._hover(cell_centre(L.retina, 3, 4))
-    assert panel.hover == ("s", 3 * 20 + 4)
+    L = panel.front.layout
+    panel.front._hover(cell_centre(L.retina, 3, 4))
+    assert panel.front.hover == ("s", 3 * 20 + 4)
     panel.draw()
     centres = layout_mod.grid_centres(L.a_lamps, 32, 16, 512)
     fed = np.flatnonzero(panel.session.machine.plugboard_.board()[3 * 20 + 4])
     assert fed.size > 0
     rgb = pygame.surfarray.array3d(panel.surface).transpose(1, 0, 2)
     x, y = centres[fed[0]]
-    ring = rgb[int(y) - panel.layout.px(6), int(x)]
+    ring = rgb[int(y) - panel.front.layout.px(6), int(x)]
     assert ring.max() > 90  # a wire's end ring is drawn round the A-unit it feeds
-    panel._hover(centres[7])
-    assert panel.hover == ("a", 7)
+    panel.front._hover(centres[7])
+    assert panel.front.hover == ("a", 7)
 
 
 def test_bad_pictures_and_state_files_show_an_alert_and_the_demo_goes_on(panel, tmp_path):

@@ -200,7 +200,7 @@ def test_the_load_button_with_a_bad_file_shows_why_and_the_panel_runs_on(kind, s
     run(panel, SteppedClock(1 / 30), frames=30 * 3)      # three seconds of the demonstration
     trials, weights = s.machine.presentations_, s.machine.weights.copy()
     assert trials >= 5
-    rect = panel.layout.buttons["load"]
+    rect = panel.front.layout.buttons["load"]
     panel.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=rect.center, button=1))
     panel.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=rect.center, button=1))
     assert s.alert and s.machine.presentations_ == trials
@@ -208,7 +208,7 @@ def test_the_load_button_with_a_bad_file_shows_why_and_the_panel_runs_on(kind, s
     panel.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_o, mod=pygame.KMOD_CTRL, unicode=""))
     assert s.running
     run(panel, SteppedClock(1 / 30), frames=30 * 3)
-    assert panel.alert_left > 0                            # the banner is up
+    assert panel.front.alert_left > 0                            # the banner is up
     assert s.machine.presentations_ >= trials + 5 and not panel.quit
 
 
@@ -216,9 +216,9 @@ def test_the_load_button_swaps_in_a_big_machine_and_the_panel_draws_it(screen, t
     state = _machine(tmp_path / "big.mark1", a_units=100_000, r_units=64, excitatory=2, inhibitory=1)
     s = Session(seed=1958)
     panel = Panel(s, screen, state_path=state)
-    panel.selected_r = 7
+    panel.front.selected_r = 7
     panel.draw()
-    panel.act("load")
+    panel.front.act("load")
     assert s.machine.a_units == 100_000 and not s.alert
     s.toggle_run()
     run(panel, SteppedClock(1 / 30), frames=30 * 2)

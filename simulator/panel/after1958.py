@@ -3,7 +3,8 @@
 It draws a :class:`~simulator.lecture.lab.XorLab`: the network with its weights as lines
 (thickness for size, amber positive, blue negative), one of the four patterns going forward
 (units light up with their outputs) and the error coming back (each weight's gradient
-glows), the truth table, and the loss falling.
+glows), the truth table, and the loss falling. It is a scene (see :mod:`.scene`), pushed over
+the engineer's panel; "back" pops it.
 """
 
 from __future__ import annotations
@@ -13,19 +14,68 @@ import math
 import numpy as np
 import pygame
 
+from ..input import Action
 from ..lecture.lab import RATES, X, XorLab, Y
 from . import controls, lamps, readouts, theme
+from . import layout as layout_mod
 from .layout import Layout
 
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU"}
 BUTTONS = ("run", "step", "reset") + tuple(RATES) + ("back",)
 
 
-class AfterPage:
-    """The page, drawn into the panel's window; ``act`` takes its buttons' names."""
+class AfterScene:
+    """The page as a scene (mode "after 1958"); ``act`` takes its buttons' names.
 
-    def __init__(self, lab: XorLab | None = None):
+    Parameters
+    ----------
+    stack : SceneStack
+        The stack it is shown on: "back" pops it.
+    size : tuple of int
+        The window's size, for the first layout.
+    lab : XorLab, optional
+        The network; a fresh one, running, if None.
+    """
+
+    mode = "after 1958"
+
+    def __init__(self, *, stack, size, lab: XorLab | None = None):
+        self.stack = stack
+        self.layout = layout_mod.compute(tuple(size))
         self.lab = lab or XorLab()
+
+    # ------------------------------------------------------------------ the scene
+    def handle(self, action: Action) -> bool:
+        """Its buttons and keys; every other pointer action is taken and does nothing here."""
+        if action.name == "resize":
+            self.layout = layout_mod.compute(tuple(action.value))
+        elif action.name == "press":
+            name = self.hit(self.layout, action.pos)
+            if name is not None:
+                self.act(name)
+        elif action.name == "key":
+            if action.value in ("quit", "full screen"):
+                return False      # the app's
+            self.act(action.value)
+        elif action.name not in ("erase", "drag", "release", "hover"):
+            return False
+        return True
+
+    def update(self, dt: float) -> None:
+        self.lab.update(dt)
+
+    def busy(self) -> bool:
+        return True    # the pattern walks forward and back even while paused
+
+    def frame_key(self):
+        lab = self.lab
+        return (lab.epoch, lab.phase, lab.pattern, lab.running, lab.activation, self.layout.size)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        """Paint the whole page onto ``surface``."""
+        if surface.get_size() != self.layout.size:
+            self.layout = layout_mod.compute(surface.get_size())
+        self.paint(surface, self.layout)
 
     # ------------------------------------------------------------------ geometry
     def rects(self, L: Layout) -> dict[str, pygame.Rect]:
@@ -44,12 +94,13 @@ class AfterPage:
                 return name[7:]
         return None
 
-    def act(self, name: str) -> bool:
-        """Press a button; False for "back" (the panel goes back to the machine)."""
+    def act(self, name: str) -> None:
+        """Press a button; "back" goes back to the scene below (the machine)."""
         lab = self.lab
         if name == "back":
-            return False
-        if name == "run":
+            if self.stack.top is self:
+                self.stack.pop()
+        elif name == "run":
             lab.running = not lab.running
         elif name == "step":
             lab.running = False
@@ -58,11 +109,10 @@ class AfterPage:
             lab.reset(seed=lab.seed + 1)
         elif name in RATES:
             lab.set_activation(name)
-        return True
 
     # ------------------------------------------------------------------ drawing
-    def draw(self, target: pygame.Surface, L: Layout) -> None:
-        """Paint the whole page."""
+    def paint(self, target: pygame.Surface, L: Layout) -> None:
+        """Paint the whole page for the layout ``L``."""
         target.fill(theme.PANEL)
         px, lab = L.px, self.lab
         r = self.rects(L)

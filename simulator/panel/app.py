@@ -1,8 +1,14 @@
 """The front panel: the Mark I drawn as it stood, reading a :class:`~simulator.session.Session`.
 
-Update and draw are separate: :meth:`Panel.update` advances the session and the needle motors
-by ``dt``; :meth:`Panel.draw` paints the frame from their state. A frame is painted only when
-something changed, so an idle panel costs next to nothing.
+The window is an :class:`App` running a stack of scenes (see :mod:`.scene`); :class:`Panel` is
+the app with the engineer's panel, :class:`PanelScene`, at the bottom of its stack, and the
+"After 1958" page pushed over it when asked for. Pygame events become plain actions through
+:func:`to_record` and a :class:`~simulator.input.Translator` (debounce, auto-repeat, one
+pointer), with the key table the top scene's mode names.
+
+Update and draw are separate: ``update`` advances the session and the needle motors by ``dt``;
+``draw`` paints the frame from their state. A frame is painted only when the top scene's frame
+key changes, so an idle panel costs next to nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ import pygame
 
 from ..atomicfile import write_atomically
 from ..errors import DeviceError
+from ..input import MODES, Action, Bindings, Record, Translator
 from ..session import CURVE_BLOCK, Session
 from . import controls, lamps, potentiometers, readouts, theme
 from . import layout as layout_mod
 from .clock import FrameClock
+from .scene import SceneStack
 from .sound import SoundBoard
 
 ALERT_SECONDS = 8.0
@@ -29,39 +37,35 @@ MAX_A_LAMPS = 2048
 MAX_DIALS = 1024
 #: R-unit lamps in one row at most; more go on further rows, without names (too small for them).
 R_LAMPS_PER_ROW = 16
-#: Keys that press a button (see :data:`layout.BUTTONS` and the help card).
-KEY_ACTIONS = {
-    pygame.K_SPACE: "run", pygame.K_n: "step", pygame.K_RIGHT: "step",
-    pygame.K_PLUS: "faster", pygame.K_EQUALS: "faster", pygame.K_KP_PLUS: "faster",
-    pygame.K_MINUS: "slower", pygame.K_KP_MINUS: "slower", pygame.K_c: "new card",
-    pygame.K_x: "clear", pygame.K_r: "reset pots", pygame.K_w: "rewire",
-    pygame.K_e: "experiment", pygame.K_a: "after 1958", pygame.K_f: "full screen",
-    pygame.K_F11: "full screen",
-}
 
 
-class Panel:
-    """The Mark I front panel on a pygame surface.
+class PanelScene:
+    """The engineer's panel: every part of the machine, 15 buttons, the keyboard (mode "panel").
 
     Parameters
     ----------
     session : Session
         The machine and its trainer.
-    surface : pygame.Surface
-        Where to draw (the display surface, or any surface off screen).
+    stack : SceneStack
+        The app's stack: the "After 1958" page is pushed on it; quit and full screen posted.
+    size : tuple of int
+        The window's size, for the first layout (a ``resize`` action brings later ones).
     sound : SoundBoard, optional
         Relay clicks and motor whirr; silent if None.
     state_path : str or path
         Where save and load go.
     """
 
-    def __init__(self, session: Session, surface: pygame.Surface, *, sound: SoundBoard | None = None,
+    mode = "panel"
+
+    def __init__(self, *, session: Session, stack: SceneStack, size, sound: SoundBoard | None = None,
                  state_path="mark1-state.mark1"):
         self.session = session
-        self.surface = surface
+        self.stack = stack
         self.sound = sound
         self.state_path = Path(state_path)
-        self.layout = layout_mod.compute(surface.get_size())
+        self.surface = None          # the surface being drawn on, during draw()
+        self.layout = layout_mod.compute(tuple(size))
         self.retina_lamps = lamps.LampGrid(session.machine.retina_size, session.machine.retina_size)
         self.needles = potentiometers.Needles()        # the dials: first A-units x R-units
         self.heat_needles = potentiometers.Needles()   # the heat map's columns x R-units
@@ -74,16 +78,13 @@ class Panel:
         self.hover_button = None
         self.stroke = None           # paint value while the pointer is down on the retina
         self.teach_class = 0
-        self.quit = False
         self.alert_left = 0.0
         self._seen_alert = ""
-        self._drawn_key = None
         self._moving = False
+        self._moved_frames = 0       # counts frames while needles turn: each one is drawn
         self._last_answer = None
         self._a_lamps = None
         self._background = None
-        self.after = None            # the "After 1958" page, while it is shown
-        self._windowed = None        # the window's size before going full screen
         self._pots = None            # full scale and needle targets, see _pot_targets()
         self._pots_key = None
 
@@ -91,8 +92,6 @@ class Panel:
     def update(self, dt: float) -> None:
         """Advance the trainer and the potentiometer motors by ``dt`` seconds."""
         s = self.session
-        if self.after is not None:
-            self.after.lab.update(dt)
         before = s.machine.presentations_
         s.update(dt)
         if s.alert != self._seen_alert:
@@ -101,6 +100,7 @@ class Panel:
         _, dials, heat = self._pot_targets()
         dials_moving = self.needles.update(dials, dt)
         self._moving = self.heat_needles.update(heat, dt) or dials_moving
+        self._moved_frames += self._moving
         if self.sound is not None:
             if s.answer != self._last_answer:
                 self.sound.relay()
@@ -140,71 +140,40 @@ class Panel:
 
     def busy(self) -> bool:
         """Whether frames must keep coming (trainer running, needles turning, alert fading)."""
-        return (self.session.running or self._moving or self.alert_left > 0
-                or self.after is not None)
+        return self.session.running or self._moving or self.alert_left > 0
+
+    def frame_key(self):
+        s = self.session
+        return (s.version, self.selected_r, self.show_help, self.show_wires, self.hover,
+                self.hover_button, self.teach_class, self.alert_left > 0, s.running,
+                self.layout.size, self._moved_frames)
 
     # ------------------------------------------------------------------ input
-    def resize(self, surface: pygame.Surface) -> None:
-        self.surface = surface
-        self.layout = layout_mod.compute(surface.get_size())
+    def resize(self, size) -> None:
+        self.layout = layout_mod.compute(tuple(size))
         self._background = None
-        self._drawn_key = None
 
-    def handle(self, event) -> None:
-        """Act on one pygame event (keys, mouse, touch, dropped files, window changes)."""
-        s = self.session
-        if self.after is not None and self._handle_after(event):
-            pass
-        elif event.type == pygame.QUIT:
-            self.quit = True
-        elif event.type == pygame.KEYDOWN:
-            self._key(event)
-        elif event.type == pygame.DROPFILE:
-            s.load_picture(event.file)
-        elif getattr(event, "touch", False):
-            pass  # SDL's mouse copy of a touch: the FINGER events below handle it
-        elif event.type == pygame.MOUSEBUTTONDOWN and event.button in (1, 3):
-            self._press(event.pos, erase=event.button == 3)
-        elif event.type == pygame.MOUSEBUTTONUP:
-            self.stroke = None
-        elif event.type == pygame.MOUSEMOTION:
+    def handle(self, action: Action) -> bool:
+        """Act on one action; quitting and full screen are left to the app."""
+        name, pos = action.name, action.pos
+        if name == "resize":
+            self.resize(action.value)
+        elif name in ("press", "erase"):
+            self._press(pos, erase=name == "erase")
+        elif name == "drag":
             if self.stroke is not None:
-                self._on_retina(event.pos, self.stroke)
-            self._hover(event.pos)
-        elif event.type in (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.FINGERUP):
-            w, h = self.surface.get_size()
-            pos = (event.x * w, event.y * h)   # touch positions come as fractions
-            if event.type == pygame.FINGERDOWN:
-                self._press(pos, erase=False)
-            elif event.type == pygame.FINGERMOTION and self.stroke is not None:
                 self._on_retina(pos, self.stroke)
-            else:
-                self.stroke = None
-        elif event.type in (pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED, pygame.VIDEORESIZE):
-            self.resize(pygame.display.get_surface() or self.surface)
-        self._drawn_key = None if event.type != pygame.MOUSEMOTION else self._drawn_key
-
-    def _handle_after(self, event) -> bool:
-        """Events while the "After 1958" page is shown; True when it took the event."""
-        page = self.after
-        if event.type == pygame.MOUSEBUTTONDOWN and event.button == 1 and not getattr(event, "touch", False):
-            name = page.hit(self.layout, event.pos)
-        elif event.type == pygame.FINGERDOWN:
-            w, h = self.surface.get_size()
-            name = page.hit(self.layout, (event.x * w, event.y * h))
-        elif event.type == pygame.KEYDOWN:
-            name = {pygame.K_SPACE: "run", pygame.K_n: "step", pygame.K_RIGHT: "step",
-                    pygame.K_r: "reset", pygame.K_1: "sigmoid", pygame.K_2: "tanh",
-                    pygame.K_3: "relu", pygame.K_4: "leaky_relu", pygame.K_a: "back",
-                    pygame.K_ESCAPE: "back"}.get(event.key)
-            if name is None:
-                return event.key not in (pygame.K_q, pygame.K_f, pygame.K_F11)
+            self._hover(pos)
+        elif name == "release":
+            self.stroke = None
+        elif name == "hover":
+            self._hover(pos)
+        elif name == "drop file":
+            self.session.load_picture(action.value)
+        elif name == "key":
+            return self._key(action.value)
         else:
             return False
-        if name is not None and not page.act(name):
-            self.after = None
-            self._background = None
-        self._drawn_key = None
         return True
 
     def _press(self, pos, *, erase: bool) -> None:
@@ -213,27 +182,21 @@ class Panel:
         elif not self._on_retina(pos, 0.0 if erase else None):
             self._click(pos)
 
-    def _key(self, event) -> None:
-        s, k = self.session, event.key
-        ctrl = event.mod & pygame.KMOD_CTRL
-        if k in (pygame.K_ESCAPE,) and self.show_help:
+    def _key(self, name: str) -> bool:
+        s = self.session
+        if name == "back" and self.show_help:
             self.show_help = False
-        elif k in (pygame.K_q, pygame.K_ESCAPE):
-            self.quit = True
-        elif k in (pygame.K_h, pygame.K_QUESTION, pygame.K_SLASH):
-            self.show_help = not self.show_help
-        elif k == pygame.K_s and ctrl:
-            self.act("save")
-        elif k in (pygame.K_o, pygame.K_l) and ctrl:
-            self.act("load")
-        elif k in KEY_ACTIONS:
-            self.act(KEY_ACTIONS[k])
-        elif k == pygame.K_p:
+        elif name in ("back", "quit", "full screen"):
+            return False    # the app's: "back" from the bottom scene leaves
+        elif name == "plugboard":
             self.show_wires = not self.show_wires
-        elif pygame.K_1 <= k <= pygame.K_8:
-            label = k - pygame.K_1
+        elif name.startswith("teach "):
+            label = int(name[6:]) - 1
             if label < len(s.class_names):
                 s.teach(label)
+        else:
+            self.act(name)
+        return True
 
     def act(self, name: str) -> None:
         """Press the button called ``name`` (see :data:`layout.BUTTONS`)."""
@@ -269,32 +232,13 @@ class Panel:
             if s.load(self.state_path):
                 self._machine_changed()
         elif name == "after 1958":
-            from .after1958 import AfterPage
+            from .after1958 import AfterScene
             self.session.running = False
-            self.after = AfterPage()
-        elif name == "full screen":
-            self._toggle_fullscreen()
+            self.stack.push(AfterScene(stack=self.stack, size=self.layout.size))
         elif name == "help":
             self.show_help = not self.show_help
-        elif name == "quit":
-            self.quit = True
-        self._drawn_key = None
-
-    def _toggle_fullscreen(self) -> None:
-        if pygame.display.get_surface() is not self.surface:
-            return  # drawing off screen: nothing to toggle
-        # set_mode rather than toggle_fullscreen: the latter keeps the window's size on X11
-        # without a window manager (a kiosk), so the panel would not fill the screen
-        try:
-            if self.surface.get_flags() & pygame.FULLSCREEN:
-                screen = pygame.display.set_mode(self._windowed or (1600, 900), pygame.RESIZABLE)
-            else:
-                self._windowed = self.surface.get_size()
-                screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-        except pygame.error as exc:
-            self.session.alert = f"full screen is not available here: {exc}"
-            return
-        self.resize(screen)
+        elif name in ("full screen", "quit"):
+            self.stack.post(Action("key", value=name))
 
     def _click(self, pos) -> None:
         L, s = self.layout, self.session
@@ -345,9 +289,7 @@ class Panel:
             if cell is not None and cell[0] * cols + cell[1] < self._a_shown():
                 hover = ("a", cell[0] * cols + cell[1])
         hb = next((n for n, r in L.buttons.items() if r.collidepoint(pos)), None)
-        if hover != self.hover or hb != self.hover_button:
-            self.hover, self.hover_button = hover, hb
-            self._drawn_key = None
+        self.hover, self.hover_button = hover, hb
 
     # ------------------------------------------------------------------ draw
     def _a_shown(self) -> int:
@@ -382,33 +324,13 @@ class Panel:
                                                r.width - 2 * arrow - L.px(20), r.height)),
                 ("next", pygame.Rect(r.right - arrow, r.y, arrow, r.height))]
 
-    def _frame_key(self):
-        s = self.session
-        if self.after is not None:
-            lab = self.after.lab
-            return ("after", lab.epoch, lab.phase, lab.pattern, lab.running, lab.activation,
-                    self.surface.get_size())
-        return (s.version, self.selected_r, self.show_help, self.show_wires, self.hover,
-                self.hover_button, self.teach_class, self.alert_left > 0, s.running,
-                self.surface.get_size())
 
-    def needs_frame(self) -> bool:
-        """Whether the picture on screen is out of date."""
-        return self._moving or self._frame_key() != self._drawn_key
-
-    def draw(self) -> None:
-        """Paint the whole panel onto the surface."""
-        target, L, s = self.surface, self.layout, self.session
-        if L.too_small:
-            target.fill(theme.PANEL)
-            readouts.label(target, f"Window too small: make it at least {theme.MIN_W} x {theme.MIN_H}",
-                           (L.size[0] // 2, L.size[1] // 2), 16, theme.LAMP_ON, anchor="center")
-            self._drawn_key = self._frame_key()
-            return
-        if self.after is not None:
-            self.after.draw(target, L)
-            self._drawn_key = self._frame_key()
-            return
+    def draw(self, surface: pygame.Surface) -> None:
+        """Paint the whole panel onto ``surface``."""
+        if surface.get_size() != self.layout.size:
+            self.resize(surface.get_size())
+        self.surface = surface
+        target, L, s = surface, self.layout, self.session
         if self._background is None:
             self._background = self._paint_background()
         target.blit(self._background, (0, 0))
@@ -435,7 +357,6 @@ class Panel:
             self._draw_wires()
         if self.show_help:
             controls.help_card(target, L.scale)
-        self._drawn_key = self._frame_key()
 
     def _paint_background(self) -> pygame.Surface:
         L = self.layout
@@ -605,11 +526,6 @@ class Panel:
             pygame.draw.circle(self.surface, colour, s_centres[p], L.px(6), width)
             pygame.draw.circle(self.surface, colour, a_centres[a], L.px(6), width)
 
-    def screenshot(self, path) -> None:
-        """Save the surface as a PNG, atomically."""
-        self.draw()
-        write_atomically(path, lambda fh: pygame.image.save(self.surface, fh, "panel.png"))
-
 
 def _grid(n: int) -> tuple[int, int]:
     """(cols, rows) of a grid of ``n`` lamps or dials: 32 x 16 as on the Mark I, else 2:1."""
@@ -619,6 +535,165 @@ def _grid(n: int) -> tuple[int, int]:
 
 def _same_shape(a, b) -> bool:
     return a is not None and a.shape == b.shape
+
+
+# ---------------------------------------------------------------------- the app
+def to_record(event, size) -> Record | None:
+    """A pygame event as a plain :class:`~simulator.input.Record` (None for the ones not used).
+
+    A finger's position comes as fractions of the window: scaled here to ``size``.
+    """
+    t = event.type
+    if t == pygame.QUIT:
+        return Record("quit")
+    if t in (pygame.KEYDOWN, pygame.KEYUP):
+        return Record("key down" if t == pygame.KEYDOWN else "key up", key=pygame.key.name(event.key),
+                      ctrl=bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL),
+                      repeat=bool(getattr(event, "repeat", False)))
+    if t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION):
+        kind = {pygame.MOUSEBUTTONDOWN: "mouse down", pygame.MOUSEBUTTONUP: "mouse up"}.get(t, "mouse move")
+        return Record(kind, pos=tuple(event.pos), button=getattr(event, "button", 0),
+                      touch=bool(getattr(event, "touch", False)))
+    if t in (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.FINGERUP):
+        kind = {pygame.FINGERDOWN: "finger down", pygame.FINGERUP: "finger up"}.get(t, "finger move")
+        return Record(kind, pos=(event.x * size[0], event.y * size[1]),
+                      finger=(getattr(event, "touch_id", 0), getattr(event, "finger_id", 0)))
+    if t == pygame.DROPFILE:
+        return Record("drop file", value=event.file)
+    if t in (pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED, pygame.VIDEORESIZE):
+        return Record("resize", value=size)
+    if t == pygame.WINDOWFOCUSLOST:
+        return Record("focus lost")
+    return None
+
+
+class App:
+    """A window running a stack of scenes: the clock's time, input, quitting, full screen.
+
+    Parameters
+    ----------
+    session : Session
+        The machine the scenes show.
+    surface : pygame.Surface
+        Where to draw (the display surface, or any surface off screen).
+    bindings : Bindings, optional
+        The key table and debounce when the top scene names no mode of :data:`MODES`.
+    """
+
+    def __init__(self, *, session: Session, surface: pygame.Surface, bindings: Bindings = MODES["panel"]):
+        self.session = session
+        self.surface = surface
+        self.stack = SceneStack()
+        self.translator = Translator(bindings=bindings)
+        self.now = 0.0               # seconds of the frame clock: the translator's time
+        self.quit = False
+        self._drawn_key = None
+        self._windowed = None        # the window's size before going full screen
+
+    def update(self, dt: float) -> None:
+        """Advance time, and every scene, by ``dt`` seconds."""
+        self.now += dt
+        self.stack.update(dt)
+
+    def busy(self) -> bool:
+        """Whether frames must keep coming (some scene animates)."""
+        return self.stack.busy()
+
+    def _frame_key(self):
+        return (self.surface.get_size(), self.stack.frame_key())
+
+    def needs_frame(self) -> bool:
+        """Whether the picture on screen is out of date."""
+        return self._frame_key() != self._drawn_key
+
+    def resize(self, surface: pygame.Surface) -> None:
+        """Draw on ``surface`` from now on; every scene lays itself out for its size."""
+        self.surface = surface
+        self.stack.broadcast(Action("resize", value=surface.get_size()))
+        self._drawn_key = None
+
+    def handle(self, event) -> None:
+        """Act on one pygame event (keys, mouse, touch, dropped files, window changes)."""
+        record = to_record(event, self.surface.get_size())
+        if record is not None:
+            top = self.stack.top
+            mode = MODES.get(getattr(top, "mode", None)) if top is not None else None
+            for action in self.translator.translate(record, self.now, mode):
+                self.act(action)
+        if event.type != pygame.MOUSEMOTION:
+            self._drawn_key = None   # any other event, window ones too, may change the picture
+
+    def act(self, action: Action) -> None:
+        """Give ``action`` to the top scene; what it leaves, and what scenes post, is the app's."""
+        if action.name == "resize":
+            self.resize(pygame.display.get_surface() or self.surface)
+            return
+        todo = [] if self.stack.handle(action) else [action]
+        for left in todo + self.stack.take_posted():
+            if left.name == "quit" or (left.name == "key" and left.value in ("quit", "back")):
+                self.quit = True   # "back" with nothing under it to go back to: leave
+            elif left.name == "key" and left.value == "full screen":
+                self._toggle_fullscreen()
+        self._drawn_key = None if action.name != "hover" else self._drawn_key
+
+    def _toggle_fullscreen(self) -> None:
+        if pygame.display.get_surface() is not self.surface:
+            return  # drawing off screen: nothing to toggle
+        # set_mode rather than toggle_fullscreen: the latter keeps the window's size on X11
+        # without a window manager (a kiosk), so the panel would not fill the screen
+        try:
+            if self.surface.get_flags() & pygame.FULLSCREEN:
+                screen = pygame.display.set_mode(self._windowed or (1600, 900), pygame.RESIZABLE)
+            else:
+                self._windowed = self.surface.get_size()
+                screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        except pygame.error as exc:
+            self.session.alert = f"full screen is not available here: {exc}"
+            return
+        self.resize(screen)
+
+    def draw(self) -> None:
+        """Paint the top scene onto the surface (or say that the window is too small)."""
+        w, h = self.surface.get_size()
+        if w < theme.MIN_W or h < theme.MIN_H:
+            self.surface.fill(theme.PANEL)
+            readouts.label(self.surface, f"Window too small: make it at least {theme.MIN_W} x {theme.MIN_H}",
+                           (w // 2, h // 2), 16, theme.LAMP_ON, anchor="center")
+        else:
+            self.stack.draw(self.surface)
+        self._drawn_key = self._frame_key()
+
+    def screenshot(self, path) -> None:
+        """Save the surface as a PNG, atomically."""
+        self.draw()
+        write_atomically(path, lambda fh: pygame.image.save(self.surface, fh, "panel.png"))
+
+
+class Panel(App):
+    """The Mark I front panel on a pygame surface: the app with :class:`PanelScene` at the bottom.
+
+    Parameters
+    ----------
+    session : Session
+        The machine and its trainer.
+    surface : pygame.Surface
+        Where to draw (the display surface, or any surface off screen).
+    sound : SoundBoard, optional
+        Relay clicks and motor whirr; silent if None.
+    state_path : str or path
+        Where save and load go.
+    """
+
+    def __init__(self, session: Session, surface: pygame.Surface, *, sound: SoundBoard | None = None,
+                 state_path="mark1-state.mark1"):
+        super().__init__(session=session, surface=surface)
+        self.front = PanelScene(session=session, stack=self.stack, size=surface.get_size(), sound=sound,
+                                state_path=state_path)
+        self.stack.push(self.front)
+
+    @property
+    def state_path(self) -> Path:
+        return self.front.state_path
 
 
 # ---------------------------------------------------------------------- running it
@@ -653,11 +728,13 @@ def close_window() -> None:
     pygame.quit()
 
 
-def run(panel: Panel, clock, *, frames: int | None = None, stop_when_learned: bool = False,
+def run(panel: App, clock, *, frames: int | None = None, stop_when_learned: bool = False,
         progress=None) -> int:
     """The frame loop; returns the number of frames run.
 
-    An idle panel waits for input instead of drawing, so it costs almost no processor.
+    An idle panel waits for input instead of drawing, so it costs almost no processor. The
+    time waited is counted (up to the clock's :data:`~.clock.MAX_DT` a frame) before the input
+    is handled, so timers and the translator's debounce see the time that passed.
     """
     n = 0
     said = panel.session.lines_said
@@ -666,12 +743,11 @@ def run(panel: Panel, clock, *, frames: int | None = None, stop_when_learned: bo
         if idle:
             event = pygame.event.wait(250)
             events = [event] + pygame.event.get() if event.type != pygame.NOEVENT else []
-            clock.reset()
         else:
             events = pygame.event.get()
+        panel.update(clock.tick())
         for event in events:
             panel.handle(event)
-        panel.update(clock.tick() if not idle else 0.0)
         if panel.needs_frame():
             panel.draw()
             if pygame.display.get_surface() is panel.surface:
