@@ -17,16 +17,12 @@ import numpy as np
 
 from .cards import Deck, left_right_cards, letter_cards, parity_cards, shape_cards
 from .errors import ConfigError
+from .learning import CRITERION as CRITERION  # its old home: the commands read it here
+from .learning import Result, build_machine, learn, mean_active
 from .limits import check as check_limit
-from .machine import MarkI
 
 log = logging.getLogger(__name__)
 
-CRITERION = 0.95
-#: How many of the latest training cards are kept to report training accuracy on a stream.
-TRAIN_WINDOW = 2000
-#: Cards dealt at a time: bounds memory however long the run.
-BLOCK = 2048
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -100,7 +96,11 @@ LETTER_CARDS = dict(shift=False, size=15.0, noise=0.05)
 LETTER_MACHINE = dict(photocell_noise=0.05)
 
 def _lecture(name: str):
-    """A runner from :mod:`simulator.lecture.contrast`, imported when run (it imports this)."""
+    """A runner from :mod:`simulator.lecture.contrast`, imported when run.
+
+    Imported when run, not here: the lecture's models are not needed to deal a panel's cards,
+    and a kiosk's start-up should not pay for them.
+    """
     def run_it(*, seed, trials, a_units, test_cards):
         from .lecture import contrast
         given = {"trials": trials, "a_units": a_units, "test_cards": test_cards}
@@ -208,52 +208,6 @@ def get(name: str) -> Experiment:
                           f"{', '.join(EXPERIMENTS)} (or see 'mark1 experiment --list')") from None
 
 
-def checkpoints(trials: int) -> list[int]:
-    """When to measure test accuracy: every trial to 100, then ever coarser, and the end."""
-    points, step, t = [], 1, 0
-    while t < trials:
-        t += step
-        points.append(min(t, trials))
-        if t >= 100 * step:
-            step *= 10
-    return sorted(set(points))
-
-
-@dataclass
-class Result:
-    """What an experiment run measured; :meth:`as_dict` is the ``--json`` object."""
-
-    experiment: str
-    seed: int
-    a_units: int
-    trials: int
-    trials_to_criterion: int | None
-    train_accuracy: float
-    test_accuracy: float
-    best_test_accuracy: float
-    curve: list
-    errors: list
-    published: str
-    class_names: tuple
-    settings: dict
-    mean_active: float = float("nan")
-    #: What other models did on the same task, and a one-line finding (the lecture's runs).
-    details: dict = field(default_factory=dict)
-
-
-    def as_dict(self) -> dict:
-        return {
-            "experiment": self.experiment, "seed": self.seed, "a_units": self.a_units,
-            "trials": self.trials, "trials_to_criterion": self.trials_to_criterion,
-            "train_accuracy": self.train_accuracy, "test_accuracy": self.test_accuracy,
-            "best_test_accuracy": self.best_test_accuracy, "curve": self.curve,
-            "errors_per_block": self.errors, "published": self.published,
-            "classes": list(self.class_names), "settings": self.settings,
-            "mean_active": self.mean_active,
-            **({"details": self.details} if self.details else {}),
-        }
-
-
 def _card_key_list(cards: np.ndarray) -> list[bytes]:
     # Quantised to 8 bits, as a card would be printed: equal keys mean the same card.
     q = np.rint(np.clip(cards, 0, 1) * 255).astype(np.uint8)
@@ -279,68 +233,6 @@ def _deal_unseen(exp: Experiment, n: int, rng, exclude: set[bytes]) -> Deck:
                           "use fewer training or test cards")
     return Deck(np.concatenate([p.cards for p in parts]), np.concatenate([p.labels for p in parts]),
                 parts[0].class_names)
-
-
-def build_machine(seed: int, wiring_ss: np.random.SeedSequence, **settings) -> MarkI:
-    """A machine for a run: its plugboard from ``wiring_ss``, built and checked at once.
-
-    Built now, so bad settings fail before any card is dealt.
-    """
-    m = MarkI(seed=seed, wiring_seed=int(wiring_ss.generate_state(1)[0]), **settings)
-    m.reset_weights()
-    return m
-
-
-def mean_active(machine: MarkI, cards: Deck) -> float:
-    """Rosenblatt's P_a: the fraction of A-units a card lights, over ``cards``.
-
-    Measure it last: with noisy photocells it draws from the machine's generator, and must
-    not change a run's other figures.
-    """
-    return round(float(machine.associate(cards.cards).mean()), 6)
-
-
-@dataclass
-class Learning:
-    """What :func:`learn` saw: the curve, mistakes per stretch, and the latest cards."""
-
-    curve: list          # [presentations, test accuracy] at each checkpoint
-    errors: list         # [presentations, mistakes since the previous checkpoint]
-    best: float
-    to_criterion: int | None
-    recent: Deck         # the last TRAIN_WINDOW training cards presented
-
-
-def learn(machine: MarkI, next_block: Callable[[int], Deck], test: Deck, trials: int, *,
-          progress: Callable[[int], None] | None = None) -> Learning:
-    """Present ``trials`` cards, ``next_block(k)`` at a time, and measure as it learns.
-
-    Test accuracy is taken at :func:`checkpoints`; cards come in blocks of at most
-    :data:`BLOCK`, so memory stays flat however long the run.
-    """
-    n_classes = len(test.class_names)
-    curve, errors, done, best, to_criterion = [], [], 0, 0.0, None
-    recent = Deck(np.empty((0,) + test.cards.shape[1:], np.float32), np.empty(0, np.int64),
-                  test.class_names)
-    for point in checkpoints(trials):
-        wrong = 0
-        while done < point:
-            block = next_block(min(point - done, BLOCK))
-            recent = Deck(np.concatenate([recent.cards, block.cards])[-TRAIN_WINDOW:],
-                          np.concatenate([recent.labels, block.labels])[-TRAIN_WINDOW:],
-                          test.class_names)
-            wrong += int(machine.train(block.cards, block.labels, n_classes=n_classes)
-                         .mistakes.sum())
-            done += len(block)
-            if progress:
-                progress(done)
-        acc = machine.score(test.cards, test.labels)
-        best = max(best, acc)
-        curve.append([done, round(acc, 6)])
-        errors.append([done, wrong])
-        if to_criterion is None and acc >= CRITERION:
-            to_criterion = done
-    return Learning(curve, errors, best, to_criterion, recent)
 
 
 def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | None = None,

@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
-MODEL_MODULES = ["simulator", "simulator.machine", "simulator.experiments", "simulator.cards",
-                 "simulator.session", "simulator.statefile", "simulator.charts",
+MODEL_MODULES = ["simulator", "simulator.machine", "simulator.experiments", "simulator.learning",
+                 "simulator.cards", "simulator.session", "simulator.statefile", "simulator.charts",
                  "simulator.lecture.contrast", "simulator.lecture.lab", "simulator.cli"]
 
 

@@ -1,6 +1,6 @@
 """What one trainable layer cannot learn and a hidden layer trained by backpropagation can.
 
-Three runs, each returning an ``experiments.Result`` whose ``details`` dict holds what the
+Three runs, each returning a ``learning.Result`` whose ``details`` dict holds what the
 other models did, so ``--json`` prints the same fields as every other experiment:
 
 ``run_xor``
@@ -55,7 +55,7 @@ import numpy as np
 from ..cards import Deck, left_right_cards, parity_bits, parity_cards, shape_cards
 from ..cards.parity import CLASS_NAMES as PARITY_NAMES
 from ..errors import ConfigError
-from ..experiments import CRITERION, Result, build_machine, checkpoints, learn, mean_active
+from ..learning import CRITERION, Result, build_machine, checkpoints, learn, mean_active
 from ..limits import check as check_limit
 from ..machine import MarkI
 from .logistic import LogisticRegression, threshold_metrics
@@ -90,7 +90,7 @@ def _check_common(seed, trials, a_units):
 
 
 def _train_mark1(machine: MarkI, deal, test: Deck, trials: int, rng) -> dict:
-    """Present ``trials`` fresh cards, measured as :func:`experiments.learn` does."""
+    """Present ``trials`` fresh cards, measured as :func:`simulator.learning.learn` does."""
     learned = learn(machine, lambda k: deal(k, rng), test, trials)
     return {"curve": learned.curve, "errors": learned.errors, "best": learned.best,
             "to_criterion": learned.to_criterion,
