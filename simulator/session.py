@@ -124,6 +124,9 @@ class SessionView:
         Trials per second while running.
     alert, message : str
         The latest failure (one line), and the latest news (one line), "" for none.
+    alerts : int
+        Failures ever reported: it grows with each, even one whose line is the same as the
+        last one's, so a screen that shows an alert for a while knows to show it again.
     teletype : tuple of str
         The teletype's lines, oldest first (the latest 200).
     lines_said : int
@@ -162,6 +165,7 @@ class SessionView:
     demo: bool
     speed: float
     alert: str
+    alerts: int
     message: str
     teletype: tuple[str, ...]
     lines_said: int
@@ -207,6 +211,7 @@ class Session:
         self.lines_said = 0       # lines ever added to the log (it keeps only the latest)
         self._message = ""
         self._alert = ""
+        self.alerts = 0           # failures ever reported (see :attr:`alert`)
         self._running = False
         self.version = 0          # bumped whenever anything shown changes
         self.generation = 0       # bumped whenever the machine is replaced
@@ -247,7 +252,14 @@ class Session:
 
     @alert.setter
     def alert(self, value: str) -> None:
-        self._set("_alert", str(value))
+        # every failure counts, even one that says what the last one said: a screen that
+        # shows alerts for a while shows the second one too
+        if value:
+            self._alert = str(value)
+            self.alerts += 1
+            self.version += 1
+        else:
+            self._set("_alert", "")
 
     @property
     def message(self) -> str:
@@ -333,7 +345,7 @@ class Session:
             weights=self._weights, weights_version=self.weights_version, weight_limit=m.weight_limit,
             correction=self.correction, trials=m.presentations_, mistakes=self.mistakes,
             streak=self.streak, learned_at=self.learned_at, curve=tuple(self.curve),
-            running=self.running, demo=self.demo, speed=self.speed, alert=self.alert,
+            running=self.running, demo=self.demo, speed=self.speed, alert=self.alert, alerts=self.alerts,
             message=self.message, teletype=tuple(self.log), lines_said=self.lines_said)
         return self._view
 
@@ -559,9 +571,11 @@ class Session:
         trials), the counters (mistakes, streak, the curve, when learned), the latest
         correction, the message, the alert and the teletype (it then says what was reset).
         The demonstration's script starts again after a fresh reset, and is off after a
-        state file (as after :meth:`load`). What a reset keeps: the experiment, the speed,
-        the seed the session was made with, :attr:`lines_said` (it counts lines ever said)
-        and :attr:`version` (it only grows, so a screen that drew before redraws).
+        state file (as after :meth:`load`). What a reset keeps: the speed, the seed the
+        session was made with, the experiment (after a state file: the experiment whose
+        classes its machine was trained on), and the counters that only grow
+        (:attr:`lines_said`, :attr:`alerts`, :attr:`version`, :attr:`generation`), so a
+        screen that drew before redraws.
 
         Parameters
         ----------

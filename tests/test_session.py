@@ -323,3 +323,27 @@ def test_a_machine_trained_elsewhere_and_loaded_shows_its_own_counters(tmp_path)
     assert s.load(path)
     v = s.view()
     assert v.trials == 0 and v.generation > 1 and not v.weights.any()
+
+
+def test_the_same_failure_twice_is_shown_twice(tmp_path):
+    s = Session(seed=1)
+    bad = tmp_path / "no-such-dir" / "x.mark1"
+    s.save(bad)
+    first = s.view()
+    s.save(bad)                     # the same line again: a screen must still see a new alert
+    second = s.view()
+    assert second.alert == first.alert and "no-such-dir" in second.alert
+    assert second.alerts == first.alerts + 1 and second.version != first.version
+    s.alert = ""
+    assert s.view().alerts == second.alerts and s.view().alert == ""
+
+
+def test_news_of_a_machine_replaced_is_not_shown_for_the_next_one():
+    s = Session(seed=1958, speed=100.0)
+    for _ in range(500):
+        s.step()
+        if s.view().learned_at is not None:
+            break
+    assert s.view().message.startswith("Learned!")
+    s.rewire()                      # a fresh, untrained machine: "Learned!" is not true of it
+    assert s.view().message == "" and s.view().learned_at is None
