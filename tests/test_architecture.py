@@ -6,7 +6,8 @@ import sys
 MODEL_MODULES = ["simulator", "simulator.machine", "simulator.experiments", "simulator.learning",
                  "simulator.cards", "simulator.session", "simulator.statefile", "simulator.charts",
                  "simulator.lecture.contrast", "simulator.lecture.lab", "simulator.cli",
-                 "simulator.kiosk.supervisor", "simulator.kiosk.heartbeat", "simulator.kiosk.logs"]
+                 "simulator.kiosk.supervisor", "simulator.kiosk.heartbeat", "simulator.kiosk.logs",
+                 "simulator.input"]
 
 
 def test_model_imports_neither_pygame_nor_serial():

@@ -54,8 +54,8 @@ class AfterScene:
             if name is not None:
                 self.act(name)
         elif action.name == "key":
-            if action.value in ("quit", "full screen"):
-                return False      # the app's
+            if action.value not in BUTTONS:
+                return False      # the app's (quit, full screen), or none of this page's
             self.act(action.value)
         elif action.name not in ("erase", "drag", "release", "hover"):
             return False
