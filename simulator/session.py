@@ -489,9 +489,10 @@ class Session:
         Each trial takes 1/speed seconds: the card and the machine's answer show for the
         first half, the trainer's correction lands at the half, so a visitor sees a wrong
         answer before it is put right. Time is only what is passed in: the session reads
-        no clock.
+        no clock. A step that is not a finite time forward (negative, NaN, infinite: a clock
+        gone wrong) is ignored: a NaN would otherwise run a burst of trials in one frame.
         """
-        if not self.running:
+        if not self.running or not (0.0 < dt < float("inf")):
             return
         period = 1.0 / self.speed
         self._clock += dt

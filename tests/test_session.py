@@ -347,3 +347,15 @@ def test_news_of_a_machine_replaced_is_not_shown_for_the_next_one():
     assert s.view().message.startswith("Learned!")
     s.rewire()                      # a fresh, untrained machine: "Learned!" is not true of it
     assert s.view().message == "" and s.view().learned_at is None
+
+
+@pytest.mark.parametrize("dt", [float("nan"), -1.0, float("inf"), 0.0])
+def test_a_clock_gone_wrong_runs_no_trials(dt):
+    s = Session(seed=8, speed=4.0)
+    s.toggle_run()
+    s.update(0.1)                   # part way into the first half-trial
+    before = s.view()
+    s.update(dt)
+    assert s.view() is before
+    s.update(0.05)                  # and the clock goes on from where it was
+    assert s.view().version != before.version and s.view().card_origin == "card"
