@@ -7,7 +7,9 @@ MODEL_MODULES = ["simulator", "simulator.machine", "simulator.experiments", "sim
                  "simulator.cards", "simulator.session", "simulator.statefile", "simulator.charts",
                  "simulator.lecture.contrast", "simulator.lecture.lab", "simulator.cli",
                  "simulator.kiosk.supervisor", "simulator.kiosk.heartbeat", "simulator.kiosk.logs",
-                 "simulator.input"]
+                 "simulator.input", "simulator.kiosk.config", "simulator.kiosk.flow",
+                 "simulator.kiosk.status", "simulator.kiosk.counters", "simulator.kiosk.pin",
+                 "simulator.kiosk.captions"]
 
 
 def test_model_imports_neither_pygame_nor_serial():
