@@ -286,3 +286,13 @@ def test_a_damaged_caption_file_is_a_start_up_error_naming_file_and_line(tmp_pat
         captions_mod.offered(config)
     code, _, err = mark1("kiosk", "--check-config", str(tmp_path / "kiosk.toml"))
     assert code == 2 and "nl.toml: is not valid TOML" in err
+
+
+def test_the_state_to_reset_to_must_load_at_start(tmp_path):
+    from simulator.machine import MarkI
+
+    MarkI(seed=3, a_units=64).save(tmp_path / "trained.mark1")
+    assert load_config(write(tmp_path, 'state = "trained.mark1"\n')).state == tmp_path / "trained.mark1"
+    (tmp_path / "junk.mark1").write_bytes(b"not a state file")
+    refused(tmp_path, 'state = "junk.mark1"\n', r"state cannot be used \(.*junk.mark1: not a Mark I state "
+                                                r"file\); give a state file saved by this mark1")

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from ..assets import ASSETS_DIR
 from ..atomicfile import check_writable
 from ..checks import shown
-from ..errors import ConfigError, printable
+from ..errors import ConfigError, Mark1Error, printable
 from ..limits import check, limit
 from .pin import parse_hash
 
@@ -382,15 +382,23 @@ def _size(c: _Checker, value) -> tuple[int, int]:
             value = None
     if not isinstance(value, list) or len(value) != 2:
         raise c.fail("size", f'must be a size like "1280x720", got {shown(value, 40)}')
-    w = c.limited("size", value[0], "window_width")
+    w = c.limited("size", value[0], "window_width")  # the message names the range: width or height
     h = c.limited("size", value[1], "window_height")
     return w, h
 
 
 def _check_files(c: _Checker, config: KioskConfig) -> None:
-    if config.state is not None and not config.state.is_file():
-        raise c.fail("state", f"names {printable(config.state)}, which is not a file",
-                     "give a state file made by mark1 (or \"none\" for a fresh machine)")
+    if config.state is not None:
+        if not config.state.is_file():
+            raise c.fail("state", f"names {printable(config.state)}, which is not a file",
+                         "give a state file made by mark1 (or \"none\" for a fresh machine)")
+        from ..machine import MarkI  # every reset goes back to it: it must load now, not at 17:00
+
+        try:
+            MarkI.load(config.state)
+        except Mark1Error as exc:
+            raise c.fail("state", f"cannot be used ({exc})",
+                         "give a state file saved by this mark1 (or \"none\" for a fresh machine)") from None
     folder = config.captions_dir
     if not folder.is_dir():
         raise c.fail("captions_dir", f"names {printable(folder)}, which is not a folder",

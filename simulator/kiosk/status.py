@@ -26,7 +26,10 @@ from .counters import NAMES
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-MODES = ("attract", "visitor", "countdown", "staff-pin", "staff", "out-of-order")
+#: The exhibit's modes (:class:`simulator.kiosk.flow.Mode`), then the supervisor's own while no
+#: exhibit runs (starting, waiting to restart after a crash, stopped).
+MODES = ("attract", "visitor", "countdown", "staff-pin", "staff", "out-of-order",
+         "running", "backoff", "stopped")
 _MAX_BYTES = 64 * 1024
 
 
