@@ -1,6 +1,7 @@
 """The kiosk's config, PIN hash and captions: every mistake in a config is one line naming the
 key and the fix, before anything runs; the shipped example and translations are complete."""
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -296,3 +297,38 @@ def test_the_state_to_reset_to_must_load_at_start(tmp_path):
     (tmp_path / "junk.mark1").write_bytes(b"not a state file")
     refused(tmp_path, 'state = "junk.mark1"\n', r"state cannot be used \(.*junk.mark1: not a Mark I state "
                                                 r"file\); give a state file saved by this mark1")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pseudo-terminal")
+def test_hash_pin_at_a_terminal_asks_twice_without_echo():
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: mark1 at a terminal
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-m", "simulator", "kiosk", "--hash-pin"])
+    out = b""
+
+    def read_until(token):
+        nonlocal out
+        while token not in out:
+            ready, _, _ = select.select([fd], [], [], 60)
+            chunk = os.read(fd, 1024) if ready else b""
+            assert chunk, out  # the command ended or said nothing for a minute
+            out += chunk
+
+    try:
+        read_until(b"digits): ")
+        os.write(fd, b"2580\n")
+        read_until(b"again: ")
+        os.write(fd, b"2580\n")
+        read_until(b'staff_pin_hash = "')
+        read_until(b'"\r\n')
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"2580" not in out.split(b"staff_pin_hash =")[0]  # the PIN is never shown
+    line = out.decode().splitlines()[-1]
+    assert verify("2580", tomllib.loads(line)["staff_pin_hash"])

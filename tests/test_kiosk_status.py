@@ -160,10 +160,13 @@ def test_a_damaged_counters_file_is_set_aside_logged_and_counting_restarts(tmp_p
     assert (tmp_path / "c.json.damaged.1").read_bytes() == content
 
 
-def test_counters_that_cannot_be_saved_go_on_in_memory(tmp_path):
+def test_counters_that_cannot_be_saved_go_on_in_memory_logged_once(tmp_path, caplog):
     c = Counters(path=tmp_path / "no" / "c.json")
-    c.add("visitors")
-    assert c["visitors"] == 1 and "cannot save the counters" in c.error_
+    with caplog.at_level("ERROR", logger=counters_mod.__name__):
+        for _ in range(100):
+            c.add("visitors")
+    assert c["visitors"] == 100 and "cannot save the counters" in c.error_
+    assert len(caplog.records) == 1
 
 
 WRITER = """

@@ -107,8 +107,10 @@ class Counters:
         try:
             write_atomically(self.path, lambda fh: fh.write(data))
         except OSError as exc:
-            self.error_ = f"{printable(self.path)}: cannot save the counters ({exc.strerror or exc})"
-            log.error("%s", self.error_)
+            message = f"{printable(self.path)}: cannot save the counters ({exc.strerror or exc})"
+            if message != self.error_:  # a full disk all day is one log line, not one a visitor
+                log.error("%s", message)
+            self.error_ = message
             return False
         return True
 
