@@ -26,7 +26,13 @@ import simulator.kiosk.heartbeat as heartbeat_module
 from simulator.errors import ConfigError, DeviceError
 from simulator.kiosk.heartbeat import HEARTBEAT_FD_VARIABLE, Heartbeat
 from simulator.kiosk.logs import setup_kiosk_logging
-from simulator.kiosk.supervisor import CrashHistory, DailyRestart, Supervisor, parse_time_of_day
+from simulator.kiosk.supervisor import (
+    RESTART_EXIT_STATUS,
+    CrashHistory,
+    DailyRestart,
+    Supervisor,
+    parse_time_of_day,
+)
 
 #: Every test's supervisor is given this long to finish before the test stops it and fails.
 RUN_LIMIT = 15.0
@@ -256,6 +262,23 @@ def test_a_failing_status_callback_does_not_stop_the_supervisor(tmp_path, caplog
 
 
 # ------------------------------------------------------------------ the daily restart
+def test_a_child_asking_for_a_restart_is_started_again_at_once_and_out_of_order_is_forgotten(tmp_path):
+    # exhibit, exhibit (2 crashes: the limit), the card asks for a restart (the exhibit's own
+    # daily restart), the exhibit is tried again and exits cleanly
+    body = f"""\
+        card = "--out-of-order" in sys.argv
+        log("card" if card else "exhibit")
+        sys.exit({RESTART_EXIT_STATUS} if card else 1 if n <= 2 else 0)
+        """
+    statuses = []
+    sup = quick(child(tmp_path, body), statuses, crash_limit=2)
+    assert supervise(sup) == 0
+    assert [what for _, what in events(tmp_path) if what != "start"] == \
+        ["exhibit", "exhibit", "card", "exhibit"]
+    assert statuses[-1]["crashes_total"] == 2 and statuses[-1]["crashes"] == 0
+    assert pauses(statuses) == [0.05]              # the restart asked for: no pause
+
+
 def test_the_daily_restart_happens_once_a_day_and_is_no_crash(tmp_path):
     clock = {"day": 100, "hm": (5, 59)}
 

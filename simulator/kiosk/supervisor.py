@@ -15,11 +15,15 @@ process that it watches:
   ``--out-of-order``: a calm card, never a desktop); if even that crashes it is started again
   after the longest pause, for as long as it takes;
 - **staff exit**: a child that exits with status 0 by itself ends the supervisor with 0;
+- **restart asked for**: a child that exits with :data:`RESTART_EXIT_STATUS` (75) is started
+  again at once, not counted as a crash: the exhibit's own daily restart, which waits for the
+  attract loop so that no visitor is cut off (:mod:`simulator.kiosk.flow`);
 - **stop**: SIGTERM or SIGINT to the supervisor is passed on to the child as SIGTERM; the
   child gets ``grace`` seconds (1.5 by default, so the whole stops within 2 s), then SIGKILL;
 - **daily restart**: at an optional local time (``"HH:MM"``) the child is ended the same way
-  and started again, not counted as a crash. It also forgets the crashes: an exhibit that went
-  out of order is tried again once a day.
+  and started again, not counted as a crash. It does not wait for the attract loop: give it
+  only if the exhibit does not restart itself. Either restart forgets the crashes: an exhibit
+  that went out of order is tried again once a day.
 
 The child is started in a process group of its own, so a Ctrl-C in a terminal reaches only the
 supervisor (which ends the child in order) and a signal to the group reaches anything the
@@ -52,6 +56,8 @@ from .heartbeat import HEARTBEAT_FD_VARIABLE
 
 logger = logging.getLogger(__name__)
 
+#: The exit status by which the exhibit asks to be started again (BSD's EX_TEMPFAIL).
+RESTART_EXIT_STATUS = 75
 #: Added to the exhibit's command to make the out-of-order card's, unless one is given.
 OUT_OF_ORDER_FLAG = "--out-of-order"
 #: The longest the wait loop sleeps before it looks at the child, the clock and signals again.
@@ -301,9 +307,9 @@ class Supervisor:
             if outcome == "exited":
                 logger.info("the exhibit exited by itself with status 0 (staff exit): stopping")
                 break
-            if outcome == "daily":
+            if outcome in ("daily", "asked"):
                 if out_of_order:
-                    logger.info("daily restart: trying the exhibit again after the out-of-order card")
+                    logger.info("a restart: trying the exhibit again after the out-of-order card")
                 history.forget()
                 out_of_order = False
                 continue
@@ -333,7 +339,8 @@ class Supervisor:
         """Start ``command`` and watch it until it ends or is ended: ``(outcome, error)``.
 
         The outcome is "exited" (status 0 by itself), "crashed" (``error`` says how),
-        "stopped" (on request) or "daily" (the daily restart).
+        "stopped" (on request), "daily" (the daily restart) or "asked" (the child asked to be
+        restarted).
         """
         read_end, write_end = os.pipe()
         env = dict(os.environ)
@@ -386,6 +393,9 @@ class Supervisor:
                 self.child_ = None
         if returncode == 0:
             return "exited", None
+        if returncode == RESTART_EXIT_STATUS:
+            logger.info("pid %d asked to be restarted (exit status %d)", child.pid, returncode)
+            return "asked", None
         return "crashed", describe_exit(returncode)
 
     def _pause(self, seconds: float, daily) -> str | None:
@@ -421,9 +431,8 @@ class Supervisor:
             return   # reaped: its number may belong to someone else by now
         try:
             os.killpg(child.pid, signum)
-        except ProcessLookupError:
-            pass
-        except PermissionError:   # the group is gone and its number reused: the child alone
+        except (ProcessLookupError, PermissionError):
+            # no such group (the child left it) or its number reused: the child alone
             child.send_signal(signum)
 
     @staticmethod
