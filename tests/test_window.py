@@ -180,10 +180,11 @@ def test_full_screen_fills_the_screen_and_comes_back(xvfb, tmp_path):
         "from simulator.session import Session\n"
         "from simulator.panel.app import Panel, open_window\n"
         "p = Panel(Session(), open_window((1280, 720), headless=False, fullscreen=False))\n"
-        "key = lambda: p.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_f, mod=0))\n"
+        "key = lambda: [p.handle(pygame.event.Event(t, key=pygame.K_f, mod=0))\n"
+        "               for t in (pygame.KEYDOWN, pygame.KEYUP)]\n"
         "key(); p.draw(); pygame.display.flip()\n"
-        "print(*pygame.display.get_surface().get_size(), *p.layout.size)\n"
-        "key(); print(*pygame.display.get_surface().get_size(), *p.layout.size)\n")
+        "print(*pygame.display.get_surface().get_size(), *p.front.layout.size)\n"
+        "key(); print(*pygame.display.get_surface().get_size(), *p.front.layout.size)\n")
     proc = subprocess.run([sys.executable, "-c", code], env=_x11_env(xvfb), cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

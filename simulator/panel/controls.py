@@ -7,7 +7,8 @@ import pygame
 from . import theme
 from .readouts import label, rendered
 
-#: (keys shown, action, what it does) for the help card; ``action`` names Panel methods.
+#: (keys shown, action, what it does) for the help card; the keys themselves are in
+#: :data:`simulator.input.PANEL_KEYS`.
 KEYS = [
     ("space", "run", "run / pause the trainer"),
     ("n  or  right", "step", "one trial: next card, answer, correction"),
