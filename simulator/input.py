@@ -4,8 +4,9 @@ The display's adapter (``simulator.panel.app``) turns each pygame event into a :
 of plain values; a :class:`Translator` turns records into :class:`Action` s for the scenes. Here
 live the rules that make input robust, testable without pygame (this module imports none):
 
-- a second identical tap within the mode's ``debounce`` seconds is ignored (a bouncing switch,
-  a touch screen that reports one tap twice);
+- a second identical tap (the same key, or the pointer down again within ``slop`` pixels of
+  the last tap) within the mode's ``debounce`` seconds is ignored (a bouncing switch, a touch
+  screen that reports one tap twice); quick taps at different places all count;
 - a held key does not repeat (the system's auto-repeat, or a KEYDOWN for a key already down),
   except for the actions a mode lists in ``repeat``;
 - one pointer at a time: the first button or finger down draws, a second finger (or a palm)
@@ -95,12 +96,15 @@ class Bindings:
         Key name (see :class:`Record`) to action name; keys not in it do nothing.
     debounce : float
         Seconds within which a second identical tap is ignored; 0 for none.
+    slop : float
+        Window pixels within which a second tap counts as the same place.
     repeat : frozenset of str
         Key actions that a held key repeats (the system's auto-repeat); none by default.
     """
 
     keys: Mapping[str, str]
     debounce: float = 0.0
+    slop: float = 24.0
     repeat: frozenset = field(default_factory=frozenset)
 
 
@@ -184,7 +188,7 @@ class Translator:
         self.keys_down_.add(record.key)
         if name is None or (held and name not in b.repeat):
             return []
-        if not held and self._bounced(("key", name), now, b):
+        if not held and self._bounced(("key", name), None, now, b):
             return []
         return [Action("key", value=name)]
 
@@ -194,7 +198,7 @@ class Translator:
                 return []   # the wheel, the middle button: nothing on this machine
             if self.pointer_ is not None:
                 return []   # one pointer at a time: a second finger or a palm is ignored
-            if self._bounced(("tap", who[0] == "mouse" and who[1] == 3), now, b):
+            if self._bounced(("tap", who == ("mouse", 3)), record.pos, now, b):
                 return []
             self.pointer_, self.pointer_since_ = who, now
             return [Action("erase" if who == ("mouse", 3) else "press", record.pos)]
@@ -209,11 +213,13 @@ class Translator:
             return [Action("hover", record.pos)]
         return []
 
-    def _bounced(self, what, now: float, b: Bindings) -> bool:
+    def _bounced(self, what, pos, now: float, b: Bindings) -> bool:
         """True for a second identical tap within the debounce time (then it is dropped)."""
         last = self._last_tap
-        if b.debounce > 0 and last is not None and last[0] == what and now - last[1] < b.debounce:
-            log.debug("debounced %s at %.3f s", what, now)
-            return True
-        self._last_tap = (what, now)
+        if b.debounce > 0 and last is not None and last[0] == what and now - last[2] < b.debounce:
+            if pos is None or last[1] is None or \
+                    (pos[0] - last[1][0]) ** 2 + (pos[1] - last[1][1]) ** 2 <= b.slop ** 2:
+                log.debug("debounced %s at %.3f s", what, now)
+                return True
+        self._last_tap = (what, pos, now)
         return False

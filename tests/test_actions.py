@@ -93,6 +93,15 @@ def test_a_second_tap_within_the_debounce_is_ignored(gap, counted):
     assert bool(t.translate(finger("up", (20, 11)), 1.0 + gap)) == counted
 
 
+def test_quick_taps_at_different_places_all_count():
+    t = Translator(bindings=KIOSK)
+    got = []
+    for i, x in enumerate((100, 100 + KIOSK.slop + 1, 100 + 2 * (KIOSK.slop + 1))):
+        got += t.translate(finger("down", (x, 50)), i * 0.05)
+        got += t.translate(finger("up", (x, 50)), i * 0.05 + 0.01)
+    assert [a.name for a in got] == ["press", "release"] * 3
+
+
 @pytest.mark.parametrize("gap, counted", [(0.25, True), (0.249, False)])
 def test_a_bouncing_key_is_debounced_too(gap, counted):
     t = Translator(bindings=Bindings(keys={"space": "run"}, debounce=0.25))
