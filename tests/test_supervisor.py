@@ -491,15 +491,26 @@ def root_logging():
 
 def test_the_log_rotates_at_max_bytes_and_keeps_backups_files(tmp_path, root_logging):
     path = tmp_path / "logs" / "kiosk.log"      # the folder is made
-    setup_kiosk_logging(path, 2000, 2, logging.INFO)
+    setup_kiosk_logging(path, 10_000, 2, logging.INFO)
     log = logging.getLogger("simulator.kiosk.test")
-    for i in range(200):
+    for i in range(1000):                               # about 100 bytes each: 100 kB in all
         log.info("visitor %03d taught the machine %s", i, "x" * 40)
     names = sorted(p.name for p in path.parent.iterdir())
     assert names == ["kiosk.log", "kiosk.log.1", "kiosk.log.2"]
-    assert all((path.parent / name).stat().st_size <= 2000 for name in names)
-    assert "visitor 199" in path.read_text()            # the newest in the current file
+    assert all((path.parent / name).stat().st_size <= 10_000 for name in names)
+    assert "visitor 999" in path.read_text()            # the newest in the current file
     assert "visitor 000" not in "".join((path.parent / n).read_text() for n in names)
+
+
+def test_with_no_backups_the_log_starts_over_instead_of_growing(tmp_path, root_logging):
+    path = tmp_path / "kiosk.log"
+    setup_kiosk_logging(path, 10_000, 0, logging.INFO)
+    log = logging.getLogger("simulator.kiosk.test")
+    for i in range(1000):
+        log.info("visitor %03d taught the machine %s", i, "x" * 40)
+    assert [p.name for p in tmp_path.iterdir()] == ["kiosk.log"]
+    assert path.stat().st_size <= 10_000                 # RotatingFileHandler alone: 100 kB
+    assert "visitor 999" in path.read_text()
 
 
 def test_setting_up_the_logs_twice_adds_no_second_set_of_handlers(tmp_path, root_logging):
@@ -521,8 +532,8 @@ def test_a_log_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path, root_l
 
 
 @pytest.mark.parametrize("max_bytes, backups, level, message", [
-    (10_000, 0, "INFO", r"^log_backups must be a whole number from 1"),
-    (0, 1, "INFO", r"^log_max_bytes must be a whole number from 1"),
+    (10_000, -1, "INFO", r"^log_backups must be a whole number from 0 to 100, got -1$"),
+    (9_999, 1, "INFO", r"^log_max_bytes must be a whole number from 10,000 to 1,000,000,000, got 9999$"),
     (10_000, 1, "LOUD", r"^log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got 'LOUD'$"),
 ])
 def test_bad_log_settings_are_one_line_errors(tmp_path, root_logging, max_bytes, backups, level, message):

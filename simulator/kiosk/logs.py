@@ -19,8 +19,9 @@ import os
 import sys
 from pathlib import Path
 
-from ..checks import shown, whole_number
+from ..checks import shown
 from ..errors import ConfigError, DeviceError, printable
+from ..limits import check
 
 #: How each line of the kiosk's log looks: time, level, module, message.
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -40,7 +41,8 @@ def setup_kiosk_logging(path, max_bytes: int, backups: int, level=logging.INFO) 
         The size at which the file is renamed ``path.1`` (``path.1`` to ``path.2`` ...) and a
         new one begun.
     backups : int
-        How many old files are kept; the oldest beyond them is deleted.
+        How many old files are kept; the oldest beyond them is deleted. With 0 the file starts
+        over, empty, at ``max_bytes``.
     level : int or str
         The root logger's level, e.g. ``logging.INFO`` or ``"WARNING"``.
 
@@ -52,13 +54,13 @@ def setup_kiosk_logging(path, max_bytes: int, backups: int, level=logging.INFO) 
     Raises
     ------
     ConfigError
-        ``max_bytes`` or ``backups`` is not a whole number in range, or ``level`` is unknown.
+        ``max_bytes`` or ``backups`` is outside its limit (:mod:`simulator.limits`:
+        ``log_max_bytes``, ``log_backups``), or ``level`` is unknown.
     DeviceError
         The file or its folder cannot be made or written (one line naming the path).
     """
-    # at least one backup: with none, RotatingFileHandler never rotates and the file grows
-    max_bytes = whole_number("log_max_bytes", max_bytes)
-    backups = whole_number("log_backups", backups)
+    max_bytes = check("log_max_bytes", max_bytes)
+    backups = check("log_backups", backups)
     root = logging.getLogger()
     try:
         root.setLevel(level.upper() if isinstance(level, str) else level)
@@ -70,8 +72,8 @@ def setup_kiosk_logging(path, max_bytes: int, backups: int, level=logging.INFO) 
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handlers.append(logging.handlers.RotatingFileHandler(
-                path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"))
+            kind = logging.handlers.RotatingFileHandler if backups else _StartingOver
+            handlers.append(kind(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"))
         except OSError as exc:
             raise DeviceError(f"cannot write the kiosk's log {printable(os.fspath(path))}: "
                               f"{exc.strerror or exc}; make its folder writable by the kiosk's "
@@ -86,3 +88,20 @@ def setup_kiosk_logging(path, max_bytes: int, backups: int, level=logging.INFO) 
         setattr(handler, _MARK, True)
         root.addHandler(handler)
     return handlers
+
+
+class _StartingOver(logging.handlers.RotatingFileHandler):
+    """A log file that starts over, empty, at ``maxBytes``: no old files kept.
+
+    RotatingFileHandler with ``backupCount=0`` reopens the same file for appending at each
+    rollover, so the file would grow without bound.
+    """
+
+    def doRollover(self):
+        if self.stream:
+            self.stream.close()
+            self.stream = None
+        with open(self.baseFilename, "w", encoding=self.encoding):
+            pass
+        if not self.delay:
+            self.stream = self._open()
