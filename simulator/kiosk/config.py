@@ -410,7 +410,7 @@ def _check_files(c: _Checker, config: KioskConfig) -> None:
                          "add that caption file or remove the language")
     for key in ("status_file", "counters_file", "log_file"):
         try:
-            check_writable(getattr(config, key), probe=False)
+            check_writable(getattr(config, key))  # creates and removes a file: the right to write
         except OSError as exc:
             raise c.fail(key, f"{printable(getattr(config, key))}: {exc.strerror or exc}",
                          "choose a file in a folder the kiosk may write to") from None
