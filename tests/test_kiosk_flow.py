@@ -283,3 +283,36 @@ def test_the_flow_module_imports_no_display_and_reads_no_clock():
     source = inspect.getsource(module)
     for forbidden in ("import pygame", "time.time(", "sleep(", "datetime.now(", ".today("):
         assert forbidden not in source, forbidden
+
+
+def test_a_seeded_day_of_random_input_keeps_the_rules():
+    """Thousands of random actions and clock steps (seeded): no exception, the counters agree with
+    the transitions seen, and every quiet spell longer than idle_timeout + countdown ends in the
+    attract loop (or out of order)."""
+    import random
+
+    rng = random.Random(1958)
+    f = flow(daily_restart=(4, 0), quiet_hours=((18 * 60, 9 * 60),))
+    actions = ["touch"] * 6 + ["teach"] * 3 + ["hold_corner", "pin_digit", "pin_ok", "pin_back",
+                                                "pin_cancel", "staff_exit", "reset"]
+    starts = teaches = 0
+    local = at(9, 0)
+    quiet = 0.0
+    for _ in range(20_000):
+        if rng.random() < 0.5:
+            action = rng.choice(actions)
+            value = {"hold_corner": rng.random() < 0.7, "pin_digit": rng.choice("0123456789")}.get(action)
+            before = f.mode
+            effects = f.handle(action, value)
+            starts += "start_visitor" in kinds(effects)
+            teaches += action == "teach" and before in (Mode.VISITOR, Mode.COUNTDOWN)
+            quiet = 0.0
+        else:
+            step = rng.choice([0.016, 0.1, 1.0, 7.0, 30.0, 90.0])
+            local += dt.timedelta(seconds=step)
+            f.update(step, local=local)
+            quiet += step
+            if quiet > 45 + 10 + 45 and f.hold_us_ is None:  # the staff screens time out too
+                assert f.mode in (Mode.ATTRACT, Mode.OUT_OF_ORDER), f.mode
+    assert f.counters["visitors"] == starts > 100
+    assert f.counters["teachings"] == teaches > 100
