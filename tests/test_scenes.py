@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from simulator.input import AFTER_KEYS, MODES, PANEL_KEYS, Action  # noqa: E402
 from simulator.panel.after1958 import AfterScene  # noqa: E402
 from simulator.panel.app import App, Panel, run  # noqa: E402
-from simulator.panel.clock import SteppedClock  # noqa: E402
+from simulator.panel.clock import FrameClock, SteppedClock  # noqa: E402
 from simulator.panel.scene import SceneStack  # noqa: E402
 from simulator.session import Session  # noqa: E402
 
@@ -173,3 +173,35 @@ def test_the_after_1958_page_is_a_scene_over_the_panel(display):
     panel.handle(pygame.event.Event(pygame.KEYUP, key=pygame.K_ESCAPE, mod=0))
     panel.handle(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0))
     assert panel.quit                       # from the panel, esc leaves
+
+
+class _IdleClock(FrameClock):
+    """A frame clock whose ticks are a fixed quarter second (the longest a frame counts)."""
+
+    def tick(self):
+        return 0.25
+
+
+def test_time_spent_waiting_for_input_counts(display):
+    """An idle panel waits for input; that time must reach the scenes (a kiosk's idle timeout,
+    the translator's debounce), not be forgotten as it was."""
+    app = App(session=Session(seed=1), surface=display)
+    scene = Fake()
+    app.stack.push(scene)
+    app.draw()
+    pygame.event.clear()
+    run(app, _IdleClock(), frames=2)
+    assert scene.time == 0.5 and app.now == 0.5
+
+
+def test_the_help_card_names_keys_of_the_table():
+    from simulator.panel.controls import KEYS
+    names = {"esc": "escape", "F11": "f11"}
+    shown = set()
+    for keys, _, _ in KEYS:
+        for part in keys.replace(" or ", " / ").split(" / "):
+            part = part.strip()
+            if part and part not in ("mouse", "finger", "drop a picture", "1 .. 8"):
+                shown.add(names.get(part, part))
+    assert shown and shown <= set(PANEL_KEYS), shown - set(PANEL_KEYS)
+    assert {str(k) for k in range(1, 9)} <= set(PANEL_KEYS)
