@@ -119,7 +119,7 @@ def gone(pid: int) -> bool:
 
 def quick(command, statuses=None, **settings) -> Supervisor:
     """A supervisor with every wait scaled down to tenths of a second."""
-    options = dict(heartbeat_timeout=0.5, startup_timeout=5.0, crash_limit=100,
+    options = dict(heartbeat_timeout=1.0, startup_timeout=5.0, crash_limit=100,
                    backoff=(0.05, 0.1, 0.2, 0.4), grace=0.5, healthy_after=30.0,
                    on_status=None if statuses is None else statuses.append)
     options.update(settings)
@@ -132,8 +132,13 @@ def pauses(statuses, mode="backoff") -> list[float]:
 
 # ------------------------------------------------------------------ restarts
 def test_a_crashing_child_is_restarted_until_it_exits_cleanly(tmp_path):
+    body = """\
+        with open(EVENTS + ".env", "a") as f:
+            f.write(f"{os.environ['MARK1_KIOSK_CRASHES']}|{os.environ['MARK1_KIOSK_LAST_ERROR']}\\n")
+        sys.exit(3 if n <= 2 else 0)
+        """
     statuses = []
-    sup = quick(child(tmp_path, "sys.exit(3 if n <= 2 else 0)"), statuses)
+    sup = quick(child(tmp_path, body), statuses)
     assert supervise(sup) == 0
     assert len(started(tmp_path)) == 3
     assert sup.starts_ == 3
@@ -141,6 +146,9 @@ def test_a_crashing_child_is_restarted_until_it_exits_cleanly(tmp_path):
     assert [s["crashes"] for s in statuses if s["mode"] == "backoff"] == [1, 2]
     assert sup.last_error_ == "exit status 3"
     assert statuses[-1]["mode"] == "stopped"
+    # what each start of the exhibit was told, for its status file
+    assert (tmp_path / "events.txt.env").read_text().splitlines() == \
+        ["0|", "1|exit status 3", "2|exit status 3"]
 
 
 def test_a_clean_exit_ends_the_supervisor_with_0(tmp_path):
@@ -165,19 +173,19 @@ def test_a_hung_child_is_ended_and_restarted(tmp_path, stubborn):
         """
     statuses = []
     sup = quick(child(tmp_path, f"STUBBORN = {stubborn}\n" + textwrap.dedent(body)), statuses,
-                heartbeat_timeout=0.4, grace=0.3)
+                heartbeat_timeout=0.8, grace=0.3)
     assert supervise(sup) == 0
     first, second = started(tmp_path)
     assert (first, "hangs") in events(tmp_path)
     assert ((first, "term") in events(tmp_path)) is not stubborn   # SIGTERM, else SIGKILL
     assert gone(first)
-    assert sup.last_error_ == "no heartbeat for 0.4 s"
-    assert [s["last_error"] for s in statuses if s["mode"] == "backoff"] == ["no heartbeat for 0.4 s"]
+    assert sup.last_error_ == "no heartbeat for 0.8 s"
+    assert [s["last_error"] for s in statuses if s["mode"] == "backoff"] == ["no heartbeat for 0.8 s"]
 
 
 def test_a_child_that_never_beats_is_ended_after_the_startup_timeout(tmp_path):
     sup = quick(child(tmp_path, "if n == 1:\n    time.sleep(60)\nsys.exit(0)"),
-                heartbeat_timeout=0.3, startup_timeout=0.6)
+                heartbeat_timeout=1.0, startup_timeout=0.6)
     assert supervise(sup) == 0
     assert len(started(tmp_path)) == 2
     assert sup.last_error_ == "no heartbeat for 0.6 s"
@@ -280,10 +288,15 @@ def test_a_child_asking_for_a_restart_is_started_again_at_once_and_out_of_order_
 
 
 def test_the_daily_restart_happens_once_a_day_and_is_no_crash(tmp_path):
-    clock = {"day": 100, "hm": (5, 59)}
+    clock = {"day": 100, "hm": (5, 59), "looks": 0}
 
     def local_time():
+        clock["looks"] += 1
         return time.struct_time((2026, 4, 10, *clock["hm"], 0, 4, clock["day"], 0))
+
+    def look_again(times):
+        seen = clock["looks"]
+        wait_for(lambda: clock["looks"] >= seen + times, f"{times} looks at the local time")
 
     statuses = []
     sup = quick(child(tmp_path, "beat_for(60)"), statuses, daily_restart="06:00", local_time=local_time)
@@ -291,13 +304,13 @@ def test_the_daily_restart_happens_once_a_day_and_is_no_crash(tmp_path):
     thread.start()
     try:
         wait_for(lambda: len(started(tmp_path)) == 1, "the first start")
-        time.sleep(0.3)                      # the supervisor has looked at 05:59 by now
+        look_again(1)                        # at 05:59
         clock["hm"] = (6, 0)
         wait_for(lambda: len(started(tmp_path)) == 2, "the daily restart")
-        time.sleep(0.6)                      # still 06:00: about six more looks
+        look_again(5)                        # still 06:00, on the same day
         after_first_day = len(started(tmp_path))
         clock["hm"] = (6, 1)
-        time.sleep(0.3)
+        look_again(1)
         clock["day"], clock["hm"] = 101, (6, 0)
         wait_for(lambda: len(started(tmp_path)) == 3, "the next day's restart")
     finally:
