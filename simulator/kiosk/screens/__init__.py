@@ -1,0 +1,1 @@
+"""The kiosk's screens, one scene (:class:`simulator.panel.scene.Scene`) per module."""
