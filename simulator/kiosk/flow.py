@@ -66,7 +66,8 @@ class Effect:
     ``"hide_countdown"``, ``"reset_machine"`` (the known state, the config's language),
     ``"show_pin"``, ``"pin_wrong"`` (value: tries left), ``"pin_locked"`` (value: seconds left),
     ``"open_staff"``, ``"staff_unavailable"`` (no PIN configured), ``"volume"`` (value: 0..1;
-    0 in quiet hours), ``"out_of_order"`` (value: the error), ``"restart"``.
+    0 in quiet hours), ``"out_of_order"`` (value: the error), ``"restart"``, ``"quit"`` (the
+    staff stopped the kiosk: the exhibit ends with status 0, and the supervisor with it).
     """
 
     kind: str
@@ -196,8 +197,9 @@ class Flow:
             ``"touch"`` (any touch, drag or button press of a visitor), ``"teach"`` (a visitor
             taught the machine), ``"hold_corner"`` (value True when a corner is pressed, False
             when released), ``"pin_digit"`` (value: "0".."9"), ``"pin_back"``, ``"pin_ok"``,
-            ``"pin_cancel"``, ``"staff_exit"``, ``"reset"`` (reset the machine: on the staff
-            screen it stays there), ``"fault"`` (value: the error; out of order).
+            ``"pin_cancel"``, ``"staff_exit"``, ``"staff_quit"`` (stop the kiosk), ``"reset"``
+            (reset the machine: on the staff screen it stays there), ``"fault"`` (value: the
+            error; out of order).
         value
             The action's value, as above.
 
@@ -229,6 +231,10 @@ class Flow:
         elif action == "staff_exit":
             if mode is Mode.STAFF:
                 self._reset_to_attract(out)
+        elif action == "staff_quit":
+            if mode is Mode.STAFF:
+                log.info("kiosk: stopped from the staff screen")
+                out.append(Effect("quit"))
         elif action == "reset":
             if mode is Mode.STAFF:
                 self.idle_us_ = 0
