@@ -288,21 +288,57 @@ def cmd_demo(args) -> int:
 
 
 # ---------------------------------------------------------------- kiosk (the museum exhibit)
-def run_kiosk(config) -> int:
-    """Run the exhibit under its supervisor with a checked :class:`~simulator.kiosk.config.KioskConfig`.
+def run_kiosk(config, *, child: bool = False, out_of_order: bool = False) -> int:
+    """Run the exhibit with a checked :class:`~simulator.kiosk.config.KioskConfig`.
 
-    The hook ``mark1 kiosk`` calls once the config is read. The kiosk's screens (the module
-    ``simulator.kiosk.exhibit``) come in a later part of issue 8; until they exist this is a
-    one-line error, exit status 2.
+    By default this process is the supervisor (:class:`~simulator.kiosk.supervisor.Supervisor`):
+    it runs the exhibit as a child, ``mark1 kiosk --child``, restarts it after a crash or a hang,
+    shows the out-of-order card after ``crash_limit`` crashes in an hour, counts the crashes and
+    writes the status file while no exhibit runs. It logs to standard error only (the journal);
+    the child writes the rotating log file (one file per process: see
+    :mod:`simulator.kiosk.logs`). With ``child`` this process is the exhibit itself.
     """
-    from importlib.util import find_spec
+    from .kiosk.logs import setup_kiosk_logging
 
-    if find_spec("simulator.kiosk.exhibit") is None:
-        raise Mark1Error("the kiosk's screens are not built yet; 'mark1 kiosk --check-config F' "
-                         "checks a config meanwhile")
-    from .kiosk.exhibit import run  # wired by the lead with the supervisor
+    level = logging.INFO
+    if child:
+        setup_kiosk_logging(config.log_file, config.log_max_bytes, config.log_backups, level=level)
+        from .kiosk.exhibit import run
 
-    return run(config)
+        return run(config, out_of_order=out_of_order)
+    setup_kiosk_logging(None, config.log_max_bytes, config.log_backups, level=level)
+    return _kiosk_supervise(config)
+
+
+def _kiosk_supervise(config) -> int:
+    import datetime as dt
+    import time
+
+    from .kiosk.counters import Counters
+    from .kiosk.status import StatusFile
+    from .kiosk.supervisor import Supervisor
+
+    command = [sys.executable, "-m", "simulator", "kiosk", "--child"]
+    if config.path is not None:
+        command += ["--config", str(config.path)]
+    status = StatusFile(path=config.status_file, started_at=dt.datetime.now().astimezone())
+    start = time.monotonic()
+    counted = [0]
+
+    def on_status(report: dict) -> None:
+        # crashes are counted here, between children (the child counts everything else)
+        new = report["crashes_total"] - counted[0]
+        counters = Counters.load(config.counters_file)
+        if new > 0:
+            counters.add("crashes", new)
+            counted[0] = report["crashes_total"]
+        if report["mode"] in ("backoff", "stopped"):   # no exhibit is writing the status now
+            status.write(time.monotonic() - start, mode=report["mode"], counts=counters.counts_,
+                         last_error=report["last_error"])
+
+    backoff = [config.restart_backoff * 2 ** i for i in range(5)]
+    return Supervisor(command, heartbeat_timeout=config.heartbeat_timeout, crash_limit=config.crash_limit,
+                      backoff=backoff, on_status=on_status).run()
 
 
 def _kiosk_hash_pin() -> int:
@@ -403,7 +439,7 @@ def cmd_kiosk(args) -> int:
 
     config = load_config(args.config)
     offered(config)  # a damaged caption file stops the start, not a visitor's turn
-    return run_kiosk(config)
+    return run_kiosk(config, child=args.child or args.out_of_order, out_of_order=args.out_of_order)
 
 
 # ---------------------------------------------------------------- main
@@ -474,6 +510,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="print the running kiosk's status file (exit 1 if it is not running)")
     what.add_argument("--hash-pin", action="store_true",
                       help="make the staff_pin_hash line for a staff PIN (asked twice, or read from stdin)")
+    # the supervisor's own flags for its child: the exhibit itself, or its out-of-order card
+    ki.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ki.add_argument("--out-of-order", action="store_true", help=argparse.SUPPRESS)
     ki.set_defaults(func=cmd_kiosk)
     add_lecture_parser(sub, _Parser)
     return p
