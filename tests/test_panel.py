@@ -361,3 +361,127 @@ def test_a_noisy_machine_shows_one_view_of_the_card():
     m = s.machine
     lit = s.s_activity.astype(np.float32) @ m.plugboard_.matrix()
     np.testing.assert_array_equal(s.a_activity, (lit >= m.a_threshold).astype(np.uint8))
+
+
+# ---------------------------------------------------------------- the R-units in use
+def _machine_for(tmp_path, experiment, coding, r_units=32, a_units=512):
+    """A state file of ``experiment``'s classes under ``coding``: each R-unit's potentiometers all
+    at one end stop, even R-units positive, odd ones negative (the unused ones too)."""
+    from simulator import experiments
+    names = experiments.class_names(experiments.get(experiment))
+    m = MarkI(seed=3, a_units=a_units, r_units=r_units, coding=coding)
+    m.set_classes(len(names), names)
+    m.weights_[:] = np.where(np.arange(r_units) % 2 == 0, 1.0, -1.0) * 4
+    m.save(tmp_path / "m.mark1")
+    return tmp_path / "m.mark1"
+
+
+@pytest.mark.parametrize("experiment, coding, used", [
+    ("left-right", "winner", 2), ("left-right", "binary", 1),
+    ("letters", "winner", 26), ("letters", "binary", 5)])   # log2(26) rounded up: 5 bits
+def test_the_heat_map_draws_the_r_units_in_use_as_rows_that_fill_its_box(experiment, coding, used, screen,
+                                                                         tmp_path):
+    """In two-class tasks the heat map's 8 rows had 2 (winner) or 1 (binary) that ever moved, a
+    sliver of the box; the units in use now share the box, each named, the rest a dim strip."""
+    s = Session(seed=1958)
+    panel = Panel(s, screen, state_path=_machine_for(tmp_path, experiment, coding))
+    panel.front.act("load")
+    assert s.view().coding == coding and s.view().r_units == 32, s.alert
+    panel.draw()
+    h = panel.front.heat_rows()
+    L = panel.front.layout
+    assert h.units.tolist() == list(range(used)) and h.unused == 32 - used
+    assert h.rows.y == L.heatmap.y and h.rows.height >= 0.75 * L.heatmap.height   # they fill the box
+    assert h.strip is not None and h.strip.bottom == L.heatmap.bottom
+    rgb = picture(panel.surface).astype(int)
+    rh = h.rows.height / used
+    for k in range(used):                 # each row shows its own R-unit's settings
+        y = int(h.rows.y + (k + 0.5) * rh)
+        want = theme.EXCITE if k % 2 == 0 else theme.INHIBIT
+        assert np.abs(rgb[y, h.rows.centerx] - want).sum() < 40, (k, rgb[y, h.rows.centerx])
+    strip = rgb[h.strip.y:h.strip.bottom, h.strip.x:h.strip.right]
+    assert (np.abs(strip - theme.EXCITE).sum(axis=2) > 100).all()   # no unused unit's pots in it
+    assert (strip.max(axis=2) > 100).any()                          # its caption is written
+    if used <= 5:                          # a name per row, at 12 px or more at 1280 x 720
+        assert rh >= theme.MIN_TEXT_PX
+        for k in range(used):
+            y0, y1 = int(h.rows.y + k * rh), int(h.rows.y + (k + 1) * rh)
+            assert (rgb[y0:y1, h.names.x:h.names.right].max(axis=2) > 150).any(), k
+    click(panel, (h.rows.centerx, int(h.rows.y + (used - 0.5) * rh)))   # the last row selects its unit
+    assert panel.front.selected_r == used - 1
+
+
+def test_a_heat_map_of_every_r_unit_in_use_has_no_strip(screen, tmp_path):
+    s = Session(seed=1958)
+    panel = Panel(s, screen, state_path=_machine_for(tmp_path, "left-right", "winner", r_units=2))
+    panel.front.act("load")
+    h = panel.front.heat_rows()
+    assert h.units.tolist() == [0, 1] and h.strip is None and h.unused == 0
+    assert h.rows.bottom == panel.front.layout.heatmap.bottom
+    panel.draw()
+
+
+# ---------------------------------------------------------------- the session's view only
+def panel_offenders(source: str, where: str = "") -> list[str]:
+    """Reads of the machine (``.machine``, whatever comes after) or of a session's private
+    attributes (``session._x``, ``s._x``) in ``source``. (The After 1958 page reads the learned
+    state of its own network, not the session's machine: trailing underscores are allowed.)"""
+    import ast
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+        if node.attr == "machine" or (owner in ("session", "s") and node.attr.startswith("_")):
+            found.append(f"{where}:{node.lineno}: .{node.attr}")
+    return found
+
+
+def test_the_panel_reads_the_session_view_not_the_machine():
+    """Screens read Session.view() and the wires through the session: the panel once read the
+    machine's weights, counters and plugboard behind the session's back."""
+    from pathlib import Path
+
+    import simulator.panel
+    assert sorted(panel_offenders("s.machine.presentations_ + self.session._alert + s._view + self._x",
+                                  "x")) == ["x:1: ._alert", "x:1: ._view", "x:1: .machine"]
+    folder = Path(simulator.panel.__file__).parent
+    offenders = [hit for f in sorted(folder.glob("*.py")) for hit in panel_offenders(f.read_text(), f.name)]
+    assert offenders == []
+
+
+def test_a_machine_replaced_behind_the_panel_is_forgotten(panel, tmp_path):
+    """The hover named A-unit 500 of 512; a 7 A-unit machine loaded by another screen (not the
+    panel's button) crashed the wires' drawing."""
+    L = panel.front.layout
+    panel.front._hover(layout_mod.grid_centres(L.a_lamps, 32, 16, 512)[500])
+    assert panel.front.hover == ("a", 500)
+    m = MarkI(seed=2, a_units=7, r_units=2, excitatory=3, inhibitory=2, coding="winner")
+    m.set_classes(2, ("LEFT", "RIGHT"))
+    m.save(tmp_path / "small.mark1")
+    assert panel.session.load(tmp_path / "small.mark1"), panel.session.alert
+    panel.update(0.0)
+    panel.draw()
+    assert panel.front.hover is None
+
+
+def test_the_same_alert_twice_is_shown_twice(panel):
+    s = panel.session
+    s.alert = "cannot read x.png"
+    panel.update(0.1)
+    assert panel.front.alert_left > 0
+    panel.update(60.0)
+    assert panel.front.alert_left == 0
+    s.alert = "cannot read x.png"       # the same failure again
+    panel.update(0.1)
+    assert panel.front.alert_left > 0
+
+
+def test_a_machine_that_says_nothing_to_a_known_card_is_shown_wrong(panel):
+    s = panel.session
+    s.deal()                             # fresh potentiometers: no lamp lights, the machine says nothing
+    assert s.view().answer is None and s.view().card_label is not None
+    panel.draw()
+    L = panel.front.layout
+    rgb = picture(panel.surface)[L.answer.y:L.answer.bottom, L.answer.x:L.answer.right].astype(int)
+    assert (np.abs(rgb - theme.WRONG).sum(axis=2) < 30).any()

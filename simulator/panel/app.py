@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pygame
 
 from ..atomicfile import write_atomically
-from ..errors import DeviceError
+from ..coding import units_used
+from ..errors import ConfigError, DeviceError
 from ..input import MODES, Action, Bindings, Record, Translator
-from ..session import CURVE_BLOCK, Session
+from ..session import CURVE_BLOCK, Session, SessionView
 from . import controls, lamps, potentiometers, readouts, theme
 from . import layout as layout_mod
 from .clock import FrameClock
@@ -37,10 +39,42 @@ MAX_A_LAMPS = 2048
 MAX_DIALS = 1024
 #: R-unit lamps in one row at most; more go on further rows, without names (too small for them).
 R_LAMPS_PER_ROW = 16
+#: The heat map's parts, at the design size: the column of R-unit names, their text, and the
+#: strip the unused R-units collapse into (its caption at the panel's smallest text).
+HEAT_NAMES = 110
+HEAT_TEXT = 18
+HEAT_STRIP = 22
+
+
+@dataclass(frozen=True)
+class HeatRows:
+    """Where the heat map draws what (see :meth:`PanelScene.heat_rows`).
+
+    Attributes
+    ----------
+    units : numpy.ndarray of int
+        The R-units drawn, one row each, top to bottom.
+    rows, names : pygame.Rect
+        The rows' box, and the column left of it where they are named.
+    strip : pygame.Rect or None
+        The dim strip standing for the unused R-units (None when every one is in use).
+    unused : int
+        How many R-units the strip stands for.
+    """
+
+    units: np.ndarray
+    rows: pygame.Rect
+    names: pygame.Rect
+    strip: pygame.Rect | None
+    unused: int
 
 
 class PanelScene:
     """The engineer's panel: every part of the machine, 15 buttons, the keyboard (mode "panel").
+
+    It reads the session only through :meth:`Session.view` and the plugboard's wires through
+    :meth:`Session.wires_of_photocell` and :meth:`Session.wires_of_a_unit`, and changes it
+    only through the session's actions: never the machine behind it.
 
     Parameters
     ----------
@@ -66,7 +100,8 @@ class PanelScene:
         self.state_path = Path(state_path)
         self.surface = None          # the surface being drawn on, during draw()
         self.layout = layout_mod.compute(tuple(size))
-        self.retina_lamps = lamps.LampGrid(session.machine.retina_size, session.machine.retina_size)
+        v = session.view()
+        self.retina_lamps = lamps.LampGrid(v.retina_size, v.retina_size)
         self.needles = potentiometers.Needles()        # the dials: first A-units x R-units
         self.heat_needles = potentiometers.Needles()   # the heat map's columns x R-units
         self.dials = potentiometers.DialStrip(*self._dial_shape())
@@ -79,73 +114,86 @@ class PanelScene:
         self.stroke = None           # paint value while the pointer is down on the retina
         self.teach_class = 0
         self.alert_left = 0.0
-        self._seen_alert = ""
+        self._seen_alerts = 0        # the view's alert count last shown: an alert there is shown
+        self._generation = v.generation
         self._moving = False
         self._moved_frames = 0       # counts frames while needles turn: each one is drawn
-        self._last_answer = None
+        self._last_answer = v.answer
         self._a_lamps = None
         self._background = None
         self._pots = None            # full scale and needle targets, see _pot_targets()
         self._pots_key = None
 
+    def _view(self) -> SessionView:
+        """The session's view; what was kept for a machine since replaced is forgotten."""
+        v = self.session.view()
+        if v.generation != self._generation:
+            self._generation = v.generation
+            self._machine_changed(v)
+        return v
+
     # ------------------------------------------------------------------ update
     def update(self, dt: float) -> None:
         """Advance the trainer and the potentiometer motors by ``dt`` seconds."""
-        s = self.session
-        before = s.machine.presentations_
-        s.update(dt)
-        if s.alert != self._seen_alert:
-            self._seen_alert, self.alert_left = s.alert, ALERT_SECONDS
+        before = self._view()
+        self.session.update(dt)
+        v = self._view()
+        if v.alerts != self._seen_alerts:
+            self._seen_alerts = v.alerts
+            self.alert_left = ALERT_SECONDS if v.alert else 0.0
         self.alert_left = max(0.0, self.alert_left - dt)
-        _, dials, heat = self._pot_targets()
+        _, dials, heat = self._pot_targets(v)
         dials_moving = self.needles.update(dials, dt)
         self._moving = self.heat_needles.update(heat, dt) or dials_moving
         self._moved_frames += self._moving
         if self.sound is not None:
-            if s.answer != self._last_answer:
+            if v.answer != self._last_answer:
                 self.sound.relay()
-            if s.machine.presentations_ != before and s.correction is not None and s.correction.moved:
+            if v.trials != before.trials and v.correction is not None and v.correction.moved:
                 self.sound.ratchet()
             if self._moving:
                 self.sound.motor(0.2)
-        self._last_answer = s.answer
+        self._last_answer = v.answer
 
-    def _pot_targets(self):
+    def _pot_targets(self, v: SessionView | None = None):
         """Full scale, and where the dials' (n, r) and heat map's (columns, r) needles go.
 
         Only what is shown is followed by needles, and it is recomputed only when the
-        weights may have changed (a trial trained, or new weights): a pass over 100,000 x 64
-        settings in every frame would cost more than the rest of the frame.
+        weights may have changed (the view's weights version, or another machine): a pass
+        over 100,000 x 64 settings in every frame would cost more than the rest of the frame.
         """
-        m = self.session.machine
-        w = m.weights
-        key = (id(m), m.presentations_, id(w), w.shape, self.layout.heatmap.width)
+        v = v or self._view()
+        w = v.weights
+        width = self.heat_rows(v).rows.width
+        key = (v.generation, v.weights_version, w.shape, width)
         if key != self._pots_key:
-            peaks = potentiometers.condense(w, self.layout.heatmap.width)
-            scale = potentiometers.full_scale(peaks, m.weight_limit)
-            self._pots = (scale, w[:self._dials_shown()] / scale, peaks / scale)
+            peaks = potentiometers.condense(w, width)
+            scale = potentiometers.full_scale(peaks, v.weight_limit)
+            self._pots = (scale, w[:self._dials_shown(v)] / scale, peaks / scale)
             self._pots_key = key
         return self._pots
 
-    def _machine_changed(self) -> None:
+    def _machine_changed(self, v: SessionView | None = None) -> None:
         """Forget what was drawn for the machine before (load, rewire, another experiment)."""
+        v = v or self.session.view()
         self.needles = potentiometers.Needles()
         self.heat_needles = potentiometers.Needles()
         self._a_lamps = None
         self._background = None      # its captions name the number of A-units
         self.hover = None            # may name an A-unit the new machine does not have
-        n = len(self.session.class_names)
-        self.teach_class = min(self.teach_class, n - 1)
-        self.selected_r = min(self.selected_r, self.session.machine.r_units - 1)
+        self.teach_class = min(self.teach_class, len(v.class_names) - 1)
+        self.selected_r = min(self.selected_r, v.r_units - 1)
+        if v.retina_size != self.retina_lamps.cols:
+            self.retina_lamps = lamps.LampGrid(v.retina_size, v.retina_size)
 
     def busy(self) -> bool:
         """Whether frames must keep coming (trainer running, needles turning, alert fading)."""
-        return self.session.running or self._moving or self.alert_left > 0
+        return self.session.view().running or self._moving or self.alert_left > 0
 
     def frame_key(self):
-        s = self.session
-        return (s.version, self.selected_r, self.show_help, self.show_wires, self.hover,
-                self.hover_button, self.teach_class, self.alert_left > 0, s.running,
+        v = self.session.view()
+        return (v.version, self.selected_r, self.show_help, self.show_wires, self.hover,
+                self.hover_button, self.teach_class, self.alert_left > 0, v.running,
                 self.layout.size, self._moved_frames)
 
     # ------------------------------------------------------------------ input
@@ -192,7 +240,7 @@ class PanelScene:
             self.show_wires = not self.show_wires
         elif name.startswith("teach "):
             label = int(name[6:]) - 1
-            if label < len(s.class_names):
+            if label < len(self._view().class_names):
                 s.teach(label)
         elif name in layout_mod.BUTTONS:
             self.act(name)
@@ -220,19 +268,17 @@ class PanelScene:
             s.reset_weights()
         elif name == "rewire":
             s.rewire()
-            self._machine_changed()
         elif name == "experiment":
             from .. import experiments
             names = [e.name for e in experiments.EXPERIMENTS.values() if e.panel]
-            here = names.index(s.experiment.name) if s.experiment.name in names else -1
+            current = self._view().experiment
+            here = names.index(current) if current in names else -1
             s.select(names[(here + 1) % len(names)])
             self.selected_r = self.teach_class = 0
-            self._machine_changed()
         elif name == "save":
             s.save(self.state_path)
         elif name == "load":
-            if s.load(self.state_path):
-                self._machine_changed()
+            s.load(self.state_path)
         elif name == "after 1958":
             from .after1958 import AfterScene
             self.session.running = False
@@ -241,9 +287,10 @@ class PanelScene:
             self.show_help = not self.show_help
         elif name in ("full screen", "quit"):
             self.stack.post(Action("key", value=name))
+        self._view()    # a machine replaced (rewire, experiment, load) is forgotten at once
 
     def _click(self, pos) -> None:
-        L, s = self.layout, self.session
+        L, s, v = self.layout, self.session, self._view()
         for name, rect in L.buttons.items():
             if rect.collidepoint(pos):
                 self.act(name)
@@ -251,36 +298,39 @@ class PanelScene:
         for k, rect in self._teach_buttons():
             if rect.collidepoint(pos):
                 if k == "prev":
-                    self.teach_class = (self.teach_class - 1) % len(s.class_names)
+                    self.teach_class = (self.teach_class - 1) % len(v.class_names)
                 elif k == "next":
-                    self.teach_class = (self.teach_class + 1) % len(s.class_names)
+                    self.teach_class = (self.teach_class + 1) % len(v.class_names)
                 else:
                     s.teach(k)
                 return
         cols, rows = self._r_grid()
         cell = layout_mod.grid_cell(L.r_lamps, cols, rows, pos)
-        if cell is not None and cell[0] * cols + cell[1] < s.machine.r_units:
+        if cell is not None and cell[0] * cols + cell[1] < v.r_units:
             self.selected_r = cell[0] * cols + cell[1]
-        cell = layout_mod.grid_cell(L.heatmap, 1, s.machine.r_units, pos)
+        heat = self.heat_rows(v)     # a row of the heat map, or its name, selects its R-unit
+        band = pygame.Rect(L.heatmap.x, heat.rows.y, L.heatmap.width, heat.rows.height)
+        cell = layout_mod.grid_cell(band, 1, heat.units.size, pos)
         if cell is not None:
-            self.selected_r = cell[0]
+            self.selected_r = int(heat.units[cell[0]])
 
     def _on_retina(self, pos, value) -> bool:
         """Paint on the retina (the lamps or the card); False if ``pos`` is elsewhere."""
-        size = self.session.machine.retina_size
+        v = self._view()
+        size = v.retina_size
         for rect in (self.layout.retina, self.layout.card):
             cell = layout_mod.grid_cell(rect, size, size, pos)
             if cell is not None:
                 if value is None:  # a stroke starting on a lit cell erases
-                    value = 0.0 if self.session.card[cell] >= 0.5 else 1.0
+                    value = 0.0 if v.card[cell] >= 0.5 else 1.0
                 self.stroke = value
                 self.session.paint(cell[0], cell[1], value)
                 return True
         return False
 
     def _hover(self, pos) -> None:
-        L, s = self.layout, self.session
-        size = s.machine.retina_size
+        L = self.layout
+        size = self._view().retina_size
         hover = None
         cell = layout_mod.grid_cell(L.retina, size, size, pos)
         if cell is not None:
@@ -294,13 +344,13 @@ class PanelScene:
         self.hover, self.hover_button = hover, hb
 
     # ------------------------------------------------------------------ draw
-    def _a_shown(self) -> int:
+    def _a_shown(self, v: SessionView | None = None) -> int:
         """A-unit lamps drawn: every A-unit up to :data:`MAX_A_LAMPS`, else the first ones."""
-        return min(self.session.machine.a_units, MAX_A_LAMPS)
+        return min((v or self.session.view()).a_units, MAX_A_LAMPS)
 
-    def _dials_shown(self) -> int:
+    def _dials_shown(self, v: SessionView | None = None) -> int:
         """Dials drawn for the selected R-unit: as for the lamps, up to :data:`MAX_DIALS`."""
-        return min(self.session.machine.a_units, MAX_DIALS)
+        return min((v or self.session.view()).a_units, MAX_DIALS)
 
     def _a_shape(self) -> tuple[int, int]:
         return _grid(self._a_shown())
@@ -308,9 +358,34 @@ class PanelScene:
     def _dial_shape(self) -> tuple[int, int]:
         return _grid(self._dials_shown())
 
+    def heat_rows(self, v: SessionView | None = None) -> HeatRows:
+        """Where the heat map draws what: the R-units in use as rows, their names, the rest.
+
+        Only the R-units that carry the answer (:func:`~simulator.coding.units_used` of the
+        coding and the class count: 2 of 8 for left/right with a lamp per class, 1 with binary
+        coding) get rows, and they share the box; the unused ones collapse into a dim strip
+        at its foot that says how many they are.
+        """
+        v = v or self._view()
+        box, px = self.layout.heatmap, self.layout.px
+        try:
+            used = units_used(v.coding, len(v.class_names), v.r_units)
+        except ConfigError:    # a machine whose classes do not fit its coding: show them all
+            used = v.r_units
+        used = max(1, min(used, v.r_units))
+        strip = None
+        bottom = box.bottom
+        if used < v.r_units:
+            strip = pygame.Rect(box.x, box.bottom - px(HEAT_STRIP), box.width, px(HEAT_STRIP))
+            bottom = strip.y - px(4)
+        names = pygame.Rect(box.x, box.y, px(HEAT_NAMES), bottom - box.y)
+        rows = pygame.Rect(names.right + px(6), box.y, box.right - names.right - px(6), bottom - box.y)
+        return HeatRows(units=np.arange(used), rows=rows, names=names, strip=strip,
+                        unused=v.r_units - used)
+
     def _teach_buttons(self):
-        s, L = self.session, self.layout
-        k = len(s.class_names)
+        L = self.layout
+        k = len(self._view().class_names)
         r = L.teach
         if k <= 4:
             w = (r.width - (k - 1) * L.px(10)) / k
@@ -326,41 +401,40 @@ class PanelScene:
                                                r.width - 2 * arrow - L.px(20), r.height)),
                 ("next", pygame.Rect(r.right - arrow, r.y, arrow, r.height))]
 
-
     def draw(self, surface: pygame.Surface) -> None:
         """Paint the whole panel onto ``surface``."""
         if surface.get_size() != self.layout.size:
             self.resize(surface.get_size())
         self.surface = surface
-        target, L, s = surface, self.layout, self.session
+        target, L, v = surface, self.layout, self._view()
         if self._background is None:
-            self._background = self._paint_background()
+            self._background = self._paint_background(v)
         target.blit(self._background, (0, 0))
-        self._draw_header()
-        self._draw_card()
-        self.retina_lamps.draw(target, L.retina, s.s_activity.astype(np.float32))
+        self._draw_header(v)
+        self._draw_card(v)
+        self.retina_lamps.draw(target, L.retina, v.s_activity.astype(np.float32))
         cols, rows = self._a_shape()
-        shown = self._a_shown()
+        shown = self._a_shown(v)
         if self._a_lamps is None or (self._a_lamps.cols, self._a_lamps.rows, self._a_lamps.count) != \
                 (cols, rows, shown):
             self._a_lamps = lamps.LampGrid(cols, rows, shown)
-        self._a_lamps.draw(target, L.a_lamps, s.a_activity[:shown].astype(np.float32))
-        readouts.teletype(target, L.teletype, s.log, L.scale)
-        readouts.error_curve(target, L.curve, s.curve, CURVE_BLOCK, L.scale)
-        self._draw_responses()
-        self._draw_potentiometers()
-        self._draw_teach()
+        self._a_lamps.draw(target, L.a_lamps, v.a_activity[:shown].astype(np.float32))
+        readouts.teletype(target, L.teletype, v.teletype, L.scale)
+        readouts.error_curve(target, L.curve, v.curve, CURVE_BLOCK, L.scale)
+        self._draw_responses(v)
+        self._draw_potentiometers(v)
+        self._draw_teach(v)
         for name, rect in L.buttons.items():
-            controls.button(target, rect, "pause" if name == "run" and s.running else name, L.scale,
-                            lit=(name == "run" and s.running) or (name == "help" and self.show_help),
+            controls.button(target, rect, "pause" if name == "run" and v.running else name, L.scale,
+                            lit=(name == "run" and v.running) or (name == "help" and self.show_help),
                             hover=name == self.hover_button)
-        self._draw_banner()
+        self._draw_banner(v)
         if self.show_wires and self.hover is not None:
-            self._draw_wires()
+            self._draw_wires(v)
         if self.show_help:
             controls.help_card(target, L.scale)
 
-    def _paint_background(self) -> pygame.Surface:
+    def _paint_background(self, v: SessionView) -> pygame.Surface:
         L = self.layout
         bg = pygame.Surface(L.size)
         bg.fill(theme.PANEL)
@@ -369,8 +443,8 @@ class PanelScene:
             readouts.bezel(bg, rect, L.scale)
         captions = [
             (L.card, "THE CARD BEFORE THE EYE"),
-            (L.retina, "SENSORY UNITS: 400 PHOTOCELLS"),
-            (L.a_lamps, f"ASSOCIATION UNITS: {self.session.machine.a_units:,}"),
+            (L.retina, f"SENSORY UNITS: {v.retina_size ** 2} PHOTOCELLS"),
+            (L.a_lamps, f"ASSOCIATION UNITS: {v.a_units:,}"),
             (L.teletype, "TELETYPE"),
             (L.curve, f"MISTAKES PER {CURVE_BLOCK} TRIALS"),
             (L.r_lamps, "RESPONSE UNITS"),
@@ -378,9 +452,9 @@ class PanelScene:
         ]
         for rect, text in captions:
             readouts.label(bg, text, (rect.x, rect.y - px(34)), px(22))
-        a = self.session.machine.a_units
-        if self._a_shown() < a:  # a big machine: say that these are only its first lamps
-            readouts.label(bg, f"lamps of the first {self._a_shown():,} of {a:,}",
+        a = v.a_units
+        if self._a_shown(v) < a:  # a big machine: say that these are only its first lamps
+            readouts.label(bg, f"lamps of the first {self._a_shown(v):,} of {a:,}",
                            (L.a_lamps.right, L.a_lamps.bottom + px(12)), px(17), theme.DIM_TEXT,
                            anchor="topright")
         readouts.label(bg, "drag to draw (start on a lit cell to erase)",
@@ -391,59 +465,54 @@ class PanelScene:
                          max(1, px(2)))
         return bg
 
-    def _draw_header(self) -> None:
-        s, px = self.session, self.layout.px
+    def _draw_header(self, v: SessionView) -> None:
+        px = self.layout.px
         readouts.label(self.surface, "MARK I PERCEPTRON", (px(30), px(14)), px(40), theme.LAMP_ON)
-        m = s.machine
-        state = "RUNNING" if s.running else "PAUSED"
-        text = (f"{s.experiment.name.upper()}   TRIALS {m.presentations_}   MISTAKES {s.mistakes}   "
-                f"STREAK {s.streak}   {s.speed:g} TRIALS/S   {state}")
+        state = "RUNNING" if v.running else "PAUSED"
+        text = (f"{v.experiment.upper()}   TRIALS {v.trials}   MISTAKES {v.mistakes}   "
+                f"STREAK {v.streak}   {v.speed:g} TRIALS/S   {state}")
         readouts.label(self.surface, text, (px(560), px(24)), px(24), theme.ENGRAVING)
 
-    def _draw_card(self) -> None:
-        L, s = self.layout, self.session
-        light = np.clip(s.card, 0, 1)[..., None]
+    def _draw_card(self, v: SessionView) -> None:
+        L = self.layout
+        light = np.clip(v.card, 0, 1)[..., None]
         paper, ink = np.array(theme.PAPER, np.float32), np.array(theme.INK, np.float32)
         rgb = (paper + (ink - paper) * light).astype(np.uint8)
         small = pygame.Surface(light.shape[1::-1])
         pygame.surfarray.blit_array(small, rgb.transpose(1, 0, 2))
         self.surface.blit(pygame.transform.scale(small, L.card.size), L.card.topleft)
-        origin = {"card": f"card: {s.name(s.card_label)}", "drawing": "your drawing",
+        origin = {"card": f"card: {v.name(v.card_label)}", "drawing": "your drawing",
                   "picture": "a picture file", "blank": "no card", "rig": "the sensor rig"}
-        text = origin.get(s.card_origin, s.card_origin)
+        text = origin.get(v.card_origin, v.card_origin)
         px = L.px
         x, width = L.card.right + px(30), L.a_lamps.x - L.card.right - px(60)
         readouts.label(self.surface, readouts.fit(text, px(26), width), (x, L.card.y + px(6)), px(26))
         y = L.card.y + px(50)
-        for line in readouts.wrap(s.experiment.title, px(18), width) + [f"plugboard seed {s.wiring_seed}"]:
+        for line in readouts.wrap(v.title, px(18), width) + [f"plugboard seed {v.wiring_seed}"]:
             readouts.label(self.surface, line, (x, y), px(18), theme.DIM_TEXT)
             y += px(28)
 
     def _r_names(self) -> list[str]:
-        s, m = self.session, self.session.machine
-        if m.coding == "winner":
-            return [s.class_names[i] if i < len(s.class_names) else "-" for i in range(m.r_units)]
-        return [f"bit {i}" for i in range(m.r_units)]
+        return list(self._view().r_names)
 
     def _r_grid(self) -> tuple[int, int]:
         """(cols, rows) of the R-unit lamps: one row of up to :data:`R_LAMPS_PER_ROW`, else more."""
-        n = self.session.machine.r_units
+        n = self._view().r_units
         rows = -(-n // R_LAMPS_PER_ROW)
         return -(-n // rows), rows
 
-    def _draw_responses(self) -> None:
-        L, s, px = self.layout, self.session, self.layout.px
-        m = s.machine
+    def _draw_responses(self, v: SessionView) -> None:
+        L, px = self.layout, self.layout.px
         rect = L.r_lamps
         cols, rows = self._r_grid()
         cw, rh = rect.width / cols, rect.height / rows
         named = rows == 1
         d = max(3, int(min(cw * 0.7, rect.height * 0.55) if named else min(cw, rh) * 0.7))
-        names = self._r_names()
-        for i in range(m.r_units):
+        names = v.r_names
+        for i in range(v.r_units):
             cx = rect.x + (i % cols + 0.5) * cw
             cy = rect.y + rect.height * 0.38 if named else rect.y + (i // cols + 0.5) * rh
-            spr = lamps.sprite(d, 1.0 if s.r_lamps[i] else 0.0)
+            spr = lamps.sprite(d, 1.0 if v.r_lamps[i] else 0.0)
             self.surface.blit(spr, spr.get_rect(center=(int(cx), int(cy))))
             if i == self.selected_r:
                 pygame.draw.circle(self.surface, theme.LAMP_HOT, (int(cx), int(cy)),
@@ -451,53 +520,72 @@ class PanelScene:
             if named:
                 readouts.label(self.surface, readouts.fit(names[i], px(15), int(cw) - 2),
                                (cx, rect.bottom - px(6)), px(15), theme.ENGRAVING, anchor="midbottom")
-        said = s.name(s.answer)
         colour = theme.ENGRAVING
-        if s.card_label is not None and s.answer is not None:
-            colour = theme.RIGHT if s.answer == s.card_label else theme.WRONG
-        readouts.label(self.surface, f"MACHINE SAYS: {said}", L.answer.midleft, px(40), colour,
+        if v.card_label is not None:   # saying nothing to a card of a known class is wrong too
+            colour = theme.RIGHT if v.answer == v.card_label else theme.WRONG
+        readouts.label(self.surface, f"MACHINE SAYS: {v.answer_name}", L.answer.midleft, px(40), colour,
                        anchor="midleft")
 
-    def _draw_potentiometers(self) -> None:
-        L, s, px = self.layout, self.session, self.layout.px
-        m = s.machine
-        r = min(self.selected_r, m.r_units - 1)
-        name = self._r_names()[r]
-        scale, dial_target, heat_target = self._pot_targets()
-        n = self._dials_shown()
+    def _draw_potentiometers(self, v: SessionView) -> None:
+        L, px = self.layout, self.layout.px
+        r = min(self.selected_r, v.r_units - 1)
+        name = v.r_names[r]
+        scale, dial_target, heat_target = self._pot_targets(v)
+        n = self._dials_shown(v)
         caption = f"POTENTIOMETERS OF R{r + 1} ({name}), full scale +/-{scale:g}"
         readouts.label(self.surface, readouts.fit(caption, px(22), L.size[0] - L.dials.x - px(10)),
                        (L.dials.x, L.dials.y - px(34)), px(22))
         dials = self.needles.shown if _same_shape(self.needles.shown, dial_target) else dial_target
         heat = self.heat_needles.shown if _same_shape(self.heat_needles.shown, heat_target) else heat_target
         moving = None
-        if s.correction is not None and r in s.correction.r_units and self._moving:
+        if v.correction is not None and r in v.correction.r_units and self._moving:
             moving = np.zeros(n, bool)
-            turned = s.correction.a_units
+            turned = v.correction.a_units
             moving[turned[turned < n]] = True
         if (self.dials.cols, self.dials.rows) != self._dial_shape():  # one dial per A-unit shown
             self.dials = potentiometers.DialStrip(*self._dial_shape())
         rect = L.dials
-        if n < m.a_units:  # a big machine: a strip at the bottom says these are its first dials
+        if n < v.a_units:  # a big machine: a strip at the bottom says these are its first dials
             rect = pygame.Rect(rect.x, rect.y, rect.width, rect.height - px(26))
-            readouts.label(self.surface, f"dials of the first {n:,} of {m.a_units:,} A-units",
+            readouts.label(self.surface, f"dials of the first {n:,} of {v.a_units:,} A-units",
                            (rect.right, L.dials.bottom), px(17), theme.DIM_TEXT, anchor="bottomright")
         self.dials.draw(self.surface, rect, dials[:, r], moving)
-        self.heatmap.draw(self.surface, L.heatmap, heat, r)
+        self._draw_heatmap(v, heat, r)
 
-    def _draw_teach(self) -> None:
-        s, L = self.session, self.layout
+    def _draw_heatmap(self, v: SessionView, heat: np.ndarray, selected: int) -> None:
+        """The R-units in use as rows filling the box, each named; the others as a dim strip."""
+        px, target = self.layout.px, self.surface
+        h = self.heat_rows(v)
+        self.heatmap.draw(target, h.rows, heat, selected, units=h.units)
+        rh = h.rows.height / h.units.size
+        size = px(HEAT_TEXT)
+        stride = max(1, int(np.ceil(theme.font(size).get_linesize() * 0.8 / rh)))  # names never overlap
+        for k, unit in enumerate(h.units.tolist()):
+            if k % stride and unit != selected:
+                continue
+            colour = theme.LAMP_HOT if unit == selected else theme.ENGRAVING
+            text = readouts.fit(f"R{unit + 1} {v.r_names[unit]}", size, h.names.width)
+            readouts.label(target, text, (h.names.x, h.rows.y + (k + 0.5) * rh), size, colour,
+                           anchor="midleft")
+        if h.strip is not None:
+            pygame.draw.rect(target, theme.BEZEL, h.strip)
+            unused = f"{h.unused} R-unit{'s' if h.unused != 1 else ''} unused"
+            readouts.label(target, unused, (h.strip.x + px(6), h.strip.centery), px(17), theme.DIM_TEXT,
+                           anchor="midleft")
+
+    def _draw_teach(self, v: SessionView) -> None:
+        L = self.layout
         for k, rect in self._teach_buttons():
-            text = {"prev": "<", "next": ">"}.get(k) or f"teach {s.class_names[k]}"
+            text = {"prev": "<", "next": ">"}.get(k) or f"teach {v.class_names[k]}"
             controls.button(self.surface, rect, text, L.scale,
-                            lit=isinstance(k, int) and s.card_label == k and s.card_origin == "card")
+                            lit=isinstance(k, int) and v.card_label == k and v.card_origin == "card")
 
-    def _draw_banner(self) -> None:
-        L, s, px = self.layout, self.session, self.layout.px
-        if self.alert_left > 0 and s.alert:
-            text, colour = s.alert, theme.WRONG
-        elif s.message:
-            text, colour = s.message, theme.RIGHT
+    def _draw_banner(self, v: SessionView) -> None:
+        L, px = self.layout, self.layout.px
+        if self.alert_left > 0 and v.alert:
+            text, colour = v.alert, theme.WRONG
+        elif v.message:
+            text, colour = v.message, theme.RIGHT
         else:
             return
         rect = pygame.Rect(px(30), L.buttons["step"].y - px(52), L.size[0] - px(60), px(44))
@@ -506,21 +594,21 @@ class PanelScene:
         readouts.label(self.surface, readouts.fit(text, px(22), rect.width - px(20)), rect.center,
                        px(22), colour, anchor="center")
 
-    def _draw_wires(self) -> None:
+    def _draw_wires(self, v: SessionView) -> None:
         L, s = self.layout, self.session
-        pb = s.machine.plugboard_
-        size = s.machine.retina_size
+        size = v.retina_size
         s_centres = layout_mod.grid_centres(L.retina, size, size)
         cols, rows = self._a_shape()
-        shown = self._a_shown()
+        shown = self._a_shown(v)
         a_centres = layout_mod.grid_centres(L.a_lamps, cols, rows, shown)
         kind, i = self.hover
         if kind == "s":  # the wires to the A-units whose lamps are drawn
-            column = pb.board()[i, :shown]
-            pairs = [(i, a, column[a] > 0) for a in np.flatnonzero(column)]
+            a_units, excite = s.wires_of_photocell(i)
+            drawn = a_units < shown
+            pairs = [(i, a, e) for a, e in zip(a_units[drawn].tolist(), excite[drawn].tolist())]
         else:
-            pairs = [(p, i, True) for p in pb.excitatory_idx[i]] + \
-                    [(p, i, False) for p in pb.inhibitory_idx[i]]
+            excitatory, inhibitory = s.wires_of_a_unit(i)
+            pairs = [(p, i, True) for p in excitatory.tolist()] + [(p, i, False) for p in inhibitory.tolist()]
         width = max(1, L.px(2))
         for p, a, excite in pairs:
             colour = theme.EXCITE if excite else theme.INHIBIT
@@ -739,7 +827,7 @@ def run(panel: App, clock, *, frames: int | None = None, stop_when_learned: bool
     is handled, so timers and the translator's debounce see the time that passed.
     """
     n = 0
-    said = panel.session.lines_said
+    said = panel.session.view().lines_said
     while not panel.quit and (frames is None or n < frames):
         idle = not panel.busy() and not panel.needs_frame() and isinstance(clock, FrameClock)
         if idle:
@@ -755,11 +843,11 @@ def run(panel: App, clock, *, frames: int | None = None, stop_when_learned: bool
             if pygame.display.get_surface() is panel.surface:
                 pygame.display.flip()
         n += 1
-        if progress is not None and panel.session.lines_said > said:
-            new = panel.session.lines_said - said
-            for line in list(panel.session.log)[-new:]:
+        v = panel.session.view()
+        if progress is not None and v.lines_said > said:
+            for line in v.teletype[-min(v.lines_said - said, len(v.teletype)):]:
                 progress(line)
-            said = panel.session.lines_said
-        if stop_when_learned and panel.session.learned_at is not None:
+            said = v.lines_said
+        if stop_when_learned and v.learned_at is not None:
             break
     return n

@@ -73,8 +73,8 @@ def compute(size: tuple[int, int]) -> Layout:
         curve=R(660, 770, 576, 130),
         r_lamps=R(1300, 120, 580, 118),
         answer=R(1300, 250, 580, 60),
-        dials=R(1300, 360, 576, 288),
-        heatmap=R(1300, 706, 576, 96),
+        dials=R(1300, 360, 576, 256),
+        heatmap=R(1300, 674, 576, 128),   # tall enough to name 5 rows (26 letters, binary)
         teach=R(1300, 830, 580, 72),
         buttons=buttons,
         too_small=w < MIN_W or h < MIN_H,

@@ -152,8 +152,23 @@ class HeatMap:
     """
 
     def draw(self, target: pygame.Surface, rect: pygame.Rect, fractions: np.ndarray,
-             selected: int) -> None:
-        """``fractions`` (a_units or fewer columns, r_units) in -1..1; ``selected`` R-unit gets a frame."""
+             selected: int, *, units=None) -> None:
+        """Draw the potentiometers as rows filling ``rect``.
+
+        Parameters
+        ----------
+        fractions : numpy.ndarray, shape (a_units or fewer columns, r_units)
+            Settings in -1..1 of full scale.
+        selected : int
+            The R-unit whose row gets a frame (none if it is not drawn).
+        units : sequence of int, optional
+            The R-units drawn, one row each, in this order: all of them by default. A task
+            using 2 of 8 R-units draws 2 rows as tall as the box allows, not 8 of which 6
+            stay dark.
+        """
+        units = np.arange(fractions.shape[1]) if units is None else np.asarray(units, int)
+        fractions = fractions[:, units]
+        selected = int(np.flatnonzero(units == selected)[0]) if selected in units else None
         f = np.clip(condense(fractions, rect.width).T, -1, 1)[..., None]   # (r, columns, 1)
         zero = np.array(theme.PANEL, np.float32)
         pos = np.array(theme.EXCITE, np.float32)
@@ -162,6 +177,8 @@ class HeatMap:
         small = pygame.Surface((rgb.shape[1], rgb.shape[0]))
         pygame.surfarray.blit_array(small, rgb.astype(np.uint8).transpose(1, 0, 2))
         target.blit(pygame.transform.scale(small, rect.size), rect.topleft)
+        if selected is None:
+            return
         rows = fractions.shape[1]
         rh = rect.height / rows
         sel = pygame.Rect(rect.x - 2, int(rect.y + selected * rh) - 1, rect.width + 4, int(rh) + 2)
