@@ -303,6 +303,8 @@ def run_kiosk(config, *, child: bool = False, out_of_order: bool = False) -> int
     level = logging.INFO
     if child:
         setup_kiosk_logging(config.log_file, config.log_max_bytes, config.log_backups, level=level)
+        # the attract loop's trials, two a second all day, would bury what the staff look for
+        logging.getLogger("simulator.session").setLevel(logging.WARNING)
         from .kiosk.exhibit import run
 
         return run(config, out_of_order=out_of_order)

@@ -31,24 +31,25 @@ import logging
 import os
 import signal
 
-import pygame
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go to the journal
+import pygame  # noqa: E402
 
-from ..errors import DeviceError
-from ..input import MODES, Action, Bindings
-from ..panel import app as app_mod
-from ..panel.app import App, to_record
-from ..panel.clock import FrameClock
-from ..session import Session
-from .captions import offered
-from .counters import Counters
-from .flow import Flow, Mode
-from .heartbeat import Heartbeat
-from .screens import parts
-from .screens.attract import AttractScene
-from .screens.countdown import CountdownScene
-from .screens.visitor import VisitorScene
-from .status import StatusFile
-from .supervisor import RESTART_EXIT_STATUS
+from ..errors import DeviceError  # noqa: E402
+from ..input import MODES, Action, Bindings  # noqa: E402
+from ..panel import app as app_mod  # noqa: E402
+from ..panel.app import App, to_record  # noqa: E402
+from ..panel.clock import FrameClock  # noqa: E402
+from ..session import Session  # noqa: E402
+from .captions import offered  # noqa: E402
+from .counters import Counters  # noqa: E402
+from .flow import Flow, Mode  # noqa: E402
+from .heartbeat import Heartbeat  # noqa: E402
+from .screens import parts  # noqa: E402
+from .screens.attract import AttractScene  # noqa: E402
+from .screens.countdown import CountdownScene  # noqa: E402
+from .screens.visitor import VisitorScene  # noqa: E402
+from .status import StatusFile  # noqa: E402
+from .supervisor import RESTART_EXIT_STATUS  # noqa: E402
 
 log = logging.getLogger(__name__)
 

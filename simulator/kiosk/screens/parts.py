@@ -219,7 +219,13 @@ class Machine:
         lit = np.flatnonzero(self.answers.shown_) if self.answers.shown_ is not None else []
         return int(lit[0]) if len(lit) == 1 else None
 
+    def _ready(self, view) -> None:
+        """Lamps and needles for ``view`` even if no time has passed yet (a first frame)."""
+        if self.eye.shown_ is None or self.needles.shown is None:
+            self.update(view, 0.0)
+
     def draw_eye(self, surface, rect: pygame.Rect, view) -> None:
+        self._ready(view)
         n = view.retina_size
         if self.eye_grid is None or self.eye_grid.cols != n:
             self.eye_grid = lamps.LampGrid(n, n)
@@ -228,6 +234,7 @@ class Machine:
         self.drawn_["eye"] = self.eye.shown_
 
     def draw_a_units(self, surface, rect: pygame.Rect, view) -> None:
+        self._ready(view)
         n = view.a_units
         cols = 32 if n <= 512 else int(np.ceil(np.sqrt(n * 2)))
         rows = int(np.ceil(n / cols))
@@ -238,6 +245,7 @@ class Machine:
         self.drawn_["a_units"] = self.a_units.shown_
 
     def draw_answers(self, surface, rect: pygame.Rect, view, names, px: int) -> None:
+        self._ready(view)
         """One big lamp per class with its name under it, side by side in ``rect``."""
         k = len(names)
         cw = rect.width / k
@@ -252,6 +260,7 @@ class Machine:
         self.drawn_["answers"] = self.answers.shown_
 
     def draw_dials(self, surface, rect: pygame.Rect, view) -> None:
+        self._ready(view)
         readouts.bezel(surface, rect, rect.width / 500)
         shown = self.needles.shown
         if shown is None:
@@ -265,6 +274,7 @@ class Machine:
         self.dials.draw(surface, rect, shown[:, r], moving)
 
     def draw_heat(self, surface, rect: pygame.Rect, view) -> None:
+        self._ready(view)
         shown = self.heat_needles.shown
         if shown is not None:
             readouts.bezel(surface, rect, rect.width / 500)
