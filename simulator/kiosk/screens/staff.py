@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass
 
 import pygame
@@ -40,7 +39,6 @@ LAMP_TEST_SECONDS = 2.0
 LOG_REFRESH_SECONDS = 2.0
 CONFIRM_SECONDS = 4.0
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _BUTTON = (62, 56, 50)
 _BUTTON_DOWN = (96, 86, 74)
 _BUTTON_OFF = (40, 37, 34)
@@ -289,7 +287,7 @@ def read_log_tail(path, *, max_bytes: int = LOG_TAIL_BYTES, lines: int = LOG_TAI
     """The last ``lines`` lines of the log at ``path``, safe to draw; never raises.
 
     At most ``max_bytes`` are read, from the end, however large the file; bytes that are not
-    UTF-8 become U+FFFD and control characters ``?``, so a log with binary junk in it shows as
+    UTF-8 become U+FFFD and control characters escapes (``\\x00``), so a log with binary junk in it shows as
     junk, not as a crash. A missing or unreadable log is one line saying so.
     """
     try:
@@ -305,7 +303,7 @@ def read_log_tail(path, *, max_bytes: int = LOG_TAIL_BYTES, lines: int = LOG_TAI
     found = raw.decode("utf-8", errors="replace").replace("\r\n", "\n").split("\n")
     if start > 0 and found:
         found = found[1:]  # the first line read is the tail of a line cut by the 8 KB
-    found = [_CONTROL.sub("?", readouts.shown(line)).rstrip() for line in found]
+    found = [readouts.shown(line).rstrip() for line in found]   # control characters as \x00
     while found and not found[-1]:
         found.pop()
     return found[-lines:] if lines > 0 else []
@@ -434,10 +432,13 @@ class StaffScene(_FlowScene):
         """Count the uptime, end the lamp test after its 2 s, read the log again now and then."""
         dt = max(0.0, float(dt)) if dt == dt else 0.0
         self.uptime_ += dt
-        self.lamp_test_ = max(0.0, self.lamp_test_ - dt)
+        self.lamp_test_ = self.lamp_test_ - dt
+        if self.lamp_test_ < 1e-6:   # 1.9 s + 0.1 s is 2 s, whatever the floats leave over
+            self.lamp_test_ = 0.0
         if self.confirm_ > 0:
-            self.confirm_ = max(0.0, self.confirm_ - dt)
-            if self.confirm_ == 0:
+            self.confirm_ = self.confirm_ - dt
+            if self.confirm_ < 1e-6:
+                self.confirm_ = 0.0
                 self.layout_ = None
         self.log_age_ += dt
         if self.log_lines_ is not None and self.log_age_ >= LOG_REFRESH_SECONDS:
