@@ -1,208 +1,262 @@
-"""Compiled inner loops: S -> A association and trial-by-trial training.
+"""The machine's inner loops: S -> A association, R-unit sums and trial-by-trial training.
 
-The A-units' answers to a card do not depend on the potentiometers, so a batch of cards is
-associated first, in parallel on every core (:func:`active_lists`); training is sequential
-by nature (each correction changes the next answer), so :func:`learn` then walks the cards
-in order on one core, touching only each card's active A-units. The A-units' sums are built
-from a table: for each group of a few neighbouring photocells and each of their lit/dark
-patterns, the sum of those cells' rows of the plugboard matrix (+1 excitatory, -1
-inhibitory). A card then costs one dense, vectorised add per group that has light in it,
-instead of one per lit cell, or one scattered add per wire.
+Each loop comes in two forms that give the same bits: numpy, for a few cards, and numba
+(:mod:`simulator.compiled`), for batches. A call is small when its cards times A-units are at
+most :data:`SMALL_WORK`; a small call runs in numpy and never imports numba. So a session
+that shows and teaches one card at a time (the panel, the kiosk) needs no compiler, no
+compiled code and no worker threads: importing numba alone costs about 125 MB of memory and,
+with its cache cold, seconds of compiling; one card through a parallel kernel costs more in
+waking its threads than in the work. Batches (experiments, the bench, ``train`` on thousands
+of cards) import numba on their first large call and run as before.
+
+Why the two agree to the bit: association sums whole numbers (binary light) or adds each
+A-unit's light in photocell order in float32, as the compiled loop does (analog light); an
+R-unit's input adds the active A-units' potentiometers in A-unit order (``np.add.accumulate``
+is sequential, where ``sum`` would pair terms); the corrections are the same elementwise
+arithmetic on the same numbers. ``tests/test_frugal.py`` holds the two paths to it.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit, prange
+import logging
+from contextlib import contextmanager
 
-# Rule codes shared with machine.py.
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Rule codes, as :class:`~simulator.machine.MarkI` names them in ``RULES``.
 ALPHA, GAMMA, FORCED, LECTURE = 0, 1, 2, 3
 
+#: The most (cards x A-units) a call runs in numpy: 256 cards of the 512-A-unit machine, one
+#: card of a 100,000-A-unit one. Larger calls go to the compiled kernels.
+SMALL_WORK = 2**17
 
-@njit(cache=True, nogil=True, inline="always")
-def _associate_one(light, analog, s_threshold, board, table, thresholds, counts, acc, facc,
-                   active):
-    """Fill ``active`` with the firing A-units of one card; return how many.
+ENGINES = ("numpy", "numba")
+_forced: str | None = None
 
-    ``board`` is the (cells, a_units) int16 plugboard matrix (used for analog light);
-    ``table`` (groups, 2**k, a_units) int8 holds the summed rows per group pattern; binary
-    sums are kept in ``acc``, whose integer type fits them, and compared with ``counts``, the
-    thresholds rounded up to that type (comparing like types is what vectorises). Firing
-    A-units are gathered without a branch (the index is written always, the count advances
-    only when the test holds), since which units fire is random and would mispredict.
+
+@contextmanager
+def engine(name: str | None):
+    """Run every kernel call inside the ``with`` block in one engine, whatever its size.
+
+    Parameters
+    ----------
+    name : {"numpy", "numba"} or None
+        None goes back to choosing by size. For tests, the bench and :func:`warm_up`.
     """
-    n_a = acc.shape[0]
-    n = 0
+    global _forced
+    if name is not None and name not in ENGINES:
+        raise ValueError(f"unknown kernel engine {name!r}; choose one of {', '.join(ENGINES)}")
+    before, _forced = _forced, name
+    try:
+        yield
+    finally:
+        _forced = before
+
+
+def _compiled(work: int):
+    """The numba module when ``work`` (cards x A-units) is large, else None (numpy)."""
+    if _forced == "numpy" or (_forced is None and work <= SMALL_WORK):
+        return None
+    from . import compiled  # numba: imported on the first large call only
+
+    return compiled
+
+
+def numba_loaded() -> bool:
+    """Whether this process has imported numba (and so holds its memory)."""
+    import sys
+
+    return "numba" in sys.modules
+
+
+# ---------------------------------------------------------------------------- association
+def active_lists(light, analog, s_threshold, plugboard, act, cnt) -> None:
+    """For each card, the firing A-units: ``act[i, :cnt[i]]``, in increasing order.
+
+    Parameters
+    ----------
+    light : numpy.ndarray of float32, shape (n, cells)
+        The light on each photocell.
+    analog : bool
+        Photocells pass their light (else they fire when it reaches ``s_threshold``).
+    s_threshold : numpy.float32
+        The photocells' threshold.
+    plugboard : Plugboard
+        The S->A wiring.
+    act : numpy.ndarray of int32, shape (n, a_units)
+        Filled with the firing A-units of each card (the rest of a row is left as it was).
+    cnt : numpy.ndarray of int64, shape (n,)
+        Filled with how many A-units fired on each card.
+    """
+    jit = _compiled(light.shape[0] * plugboard.a_units)
+    if jit is not None:
+        # The compiled loop reads the table for binary light and the board for analog: the
+        # other is not built (the board of a 100,000-A-unit machine is 80 MB).
+        board = plugboard.board() if analog else _NO_BOARD
+        table = _NO_TABLE if analog else plugboard.table()
+        if not light.flags.writeable:  # numba compiles read-only arrays apart: one type less
+            light = light.copy()
+        jit.active_lists(light, analog, s_threshold, board, table, plugboard.thresholds,
+                         plugboard.counts(), act, cnt)
+        return
+    cells, signs = plugboard.wires()
     if analog:
-        facc[:] = 0.0
-        for p in range(light.shape[0]):
-            v = light[p]
-            if v != 0.0:
-                row = board[p]
-                for a in range(n_a):
-                    facc[a] += v * row[a]
-        for a in range(n_a):
-            active[n] = a
-            n += facc[a] >= thresholds[a]
-        return n
-    acc[:] = 0
-    k = light.shape[0] // table.shape[0]
-    for g in range(table.shape[0]):
-        pattern = 0
-        for b in range(k):
-            pattern |= (light[g * k + b] >= s_threshold) << b
-        if pattern:
-            row = table[g, pattern]
-            for a in range(n_a):
-                acc[a] += row[a]
-    for a in range(n_a):
-        active[n] = a
-        n += acc[a] >= counts[a]
-    return n
+        # float32 products added one photocell after another, as the compiled loop adds them
+        terms = light[:, cells] * signs                      # (n, a_units, m) float32
+        sums = (np.add.accumulate(terms, axis=2, dtype=np.float32)[:, :, -1] if terms.shape[2]
+                else np.zeros(terms.shape[:2], dtype=np.float32))
+        fired = sums >= plugboard.thresholds
+    else:
+        lit = light >= s_threshold
+        fired = (lit[:, cells] * signs).sum(axis=2) >= plugboard.counts()   # whole numbers
+    _lists_of(fired, act, cnt)
 
 
-#: Cards are split into this many parts for the cores (more parts than cores evens the load).
-PARTS = 64
+def _lists_of(fired, act, cnt) -> None:
+    """Active lists from a (n, a_units) boolean array of firing A-units."""
+    cnt[:] = np.count_nonzero(fired, axis=1)
+    rows, units = np.nonzero(fired)                          # row by row, units increasing
+    starts = np.cumsum(cnt) - cnt
+    act[rows, np.arange(rows.size) - np.repeat(starts, cnt)] = units
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def active_lists(L, analog, s_threshold, board, table, thresholds, counts, act, cnt):
-    """For each card, the firing A-units: ``act[i, :cnt[i]]``, in increasing order."""
-    n, n_a = L.shape[0], thresholds.shape[0]
-    per = (n + PARTS - 1) // PARTS
-    for part in prange(PARTS):
-        acc = np.empty(n_a, counts.dtype)
-        facc = np.empty(n_a, np.float32)
-        active = np.empty(n_a, np.int32)  # gathered in cache, then only the firing copied out
-        for i in range(part * per, min(n, (part + 1) * per)):
-            k = _associate_one(L[i], analog, s_threshold, board, table, thresholds, counts, acc,
-                               facc, active)
-            act[i, :k] = active[:k]
-            cnt[i] = k
+# Stand-ins for the board or table a compiled call does not read: the same types, no memory.
+_NO_BOARD = np.zeros((1, 1), dtype=np.int16)
+_NO_TABLE = np.zeros((1, 1, 1), dtype=np.int8)
 
 
-@njit(cache=True, nogil=True)
-def mark(act, cnt, out):
+def mark(act, cnt, out) -> None:
     """A-unit outputs (n, a) uint8 from active lists: 1 where the unit fired."""
+    jit = _compiled(act.size)
+    if jit is not None:
+        jit.mark(act, cnt, out)
+        return
     out[:] = 0
-    for i in range(act.shape[0]):
-        for j in range(cnt[i]):
-            out[i, act[i, j]] = 1
+    listed = np.arange(act.shape[1]) < cnt[:, None]
+    out[np.nonzero(listed)[0], act[listed]] = 1
 
 
-@njit(cache=True, nogil=True)
-def sum_rows(act, cnt, W, bias, out):
+# ---------------------------------------------------------------------------- R-units
+def _sums(active, W, start) -> np.ndarray:
+    """``start`` plus the rows ``W[active]``, added one after another in A-unit order."""
+    rows = np.empty((active.shape[0] + 1, W.shape[1]), dtype=np.float64)
+    rows[0] = start
+    rows[1:] = W[active]
+    return np.add.accumulate(rows, axis=0)[-1]
+
+
+def sum_rows(act, cnt, W, bias, out) -> None:
     """R-unit inputs (n, r) float64: each card's active A-units' potentiometers, plus bias.
 
     Summed in A-unit order, as :func:`learn` does, so an answer and its training agree.
     """
-    n_r = W.shape[1]
+    jit = _compiled(act.size)
+    if jit is not None:
+        jit.sum_rows(act, cnt, W, bias, out)
+        return
     for i in range(act.shape[0]):
-        for r in range(n_r):
-            out[i, r] = bias[r]
-        for j in range(cnt[i]):
-            a = act[i, j]
-            for r in range(n_r):
-                out[i, r] += W[a, r]
+        out[i] = _sums(act[i, :cnt[i]], W, bias)
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _set_pot(W, a, r, value, limit, step):
-    """Turn one potentiometer; return 1 if it moved. Stops saturate, ratchets quantize."""
+def _turned(value, old, limit, step):
+    """Where each potentiometer goes when turned toward ``value``: ratchet, then end stops."""
     if step > 0.0:
         value = np.rint(value / step) * step
     if limit > 0.0:
-        if value > limit:
-            value = limit
-        elif value < -limit:
-            value = -limit
-    if value != W[a, r]:
-        W[a, r] = value
-        return 1
-    return 0
+        value = np.where(value > limit, limit, np.where(value < -limit, -limit, value))
+    return value
 
 
-@njit(cache=True, nogil=True)
 def learn(act, cnt, targets, W, bias, mask, n_connected, rule, eta, limit, step, use_bias,
-          wrong_out, moved_out):
+          wrong_out, moved_out) -> None:
     """Present cards in order and correct the R-units, Rosenblatt's way.
 
     ``targets`` (n, r) int8: +1 / -1 the required response, 0 leaves that R-unit alone.
     An R-unit answers +1 when its input is above zero (the lecture's rule: at or above);
     with the Rosenblatt rules an input of exactly zero is no answer and counts as wrong.
-    ``act[i, :cnt[i]]`` are card i's firing A-units (from :func:`active_lists`). Writes
-    per card the number of wrong R-units and of potentiometers that moved.
+    ``act[i, :cnt[i]]`` are card i's firing A-units (from :func:`active_lists`); ``rule`` is
+    one of :data:`ALPHA`, :data:`GAMMA`, :data:`FORCED`, :data:`LECTURE`; ``limit`` and
+    ``step`` are 0.0 for none. Writes per card the number of wrong R-units and of
+    potentiometers that moved.
     """
+    jit = _compiled(act.size)
+    if jit is not None:
+        jit.learn(act, cnt, targets, W, bias, mask, n_connected, rule == LECTURE, rule == GAMMA,
+                  rule == FORCED, eta, limit, step, use_bias, wrong_out, moved_out)
+        return
     n_a, n_r = W.shape
-    full = True  # every A-unit wired to every R-unit: no mask to consult
-    for r in range(n_r):
-        full = full and n_connected[r] == n_a
-    is_active = np.zeros(n_a, np.uint8)
-    score = np.empty(n_r, np.float64)
-    delta = np.empty(n_r, np.float64)
+    full = bool(np.all(n_connected == n_a))
+    no_bias = np.zeros(n_r)
     for i in range(act.shape[0]):
-        active, n = act[i], cnt[i]
-        for r in range(n_r):
-            score[r] = bias[r] if use_bias else 0.0
-        for j in range(n):
-            a = active[j]
-            for r in range(n_r):
-                score[r] += W[a, r]
-        wrong = 0
-        n_reinforced = 0
-        for r in range(n_r):
-            delta[r] = 0.0
-            y = targets[i, r]
-            if y == 0:
-                continue
-            if rule == LECTURE:
-                correct = (score[r] >= 0.0) == (y > 0)
-            else:
-                correct = y * score[r] > 0.0
-            if not correct:
-                wrong += 1
-            elif rule != FORCED:
-                continue
-            delta[r] = eta * y
-            n_reinforced += 1
-            if use_bias:
-                bias[r] += delta[r]
+        active = act[i, :cnt[i]]
+        score = _sums(active, W, bias if use_bias else no_bias)
+        y = targets[i].astype(np.float64)
+        asked = y != 0
+        correct = (score >= 0.0) == (y > 0) if rule == LECTURE else y * score > 0.0
+        wrong = asked & ~correct
+        reinforced = wrong | (asked & correct) if rule == FORCED else wrong
+        delta = np.where(reinforced, eta * y, 0.0)
+        if use_bias:
+            np.add(bias, delta, out=bias, where=reinforced)
         moved = 0
-        if n_reinforced and rule == GAMMA:
-            # Parasitic gain: active units gain, the inactive ones of the same set pay for
-            # it, so the set's total stays constant.
-            for j in range(n):
-                is_active[active[j]] = 1
-            for r in range(n_r):
-                if delta[r] == 0.0:
-                    continue
-                n_on = 0
-                for j in range(n):
-                    n_on += mask[active[j], r]
-                mean = n_on / n_connected[r] if n_connected[r] > 0 else 0.0
-                for a in range(n_a):
-                    if mask[a, r]:
-                        moved += _set_pot(W, a, r, W[a, r] + delta[r] * (is_active[a] - mean),
-                                          limit, step)
-            for j in range(n):
-                is_active[active[j]] = 0
-        elif n_reinforced and step == 0.0 and full:
-            # The common case, without branches so it vectorises: one A-unit's potentiometers
-            # sit side by side in memory, an unreinforced one gets + 0 and does not move.
-            for j in range(n):
-                a = active[j]
-                for r in range(n_r):
-                    old = W[a, r]
-                    new = old + delta[r]
-                    if limit > 0.0:
-                        new = min(max(new, -limit), limit)
-                    W[a, r] = new
-                    moved += new != old
-        elif n_reinforced:
-            for j in range(n):
-                a = active[j]
-                for r in range(n_r):
-                    if delta[r] != 0.0 and mask[a, r]:
-                        moved += _set_pot(W, a, r, W[a, r] + delta[r], limit, step)
-        wrong_out[i] = wrong
+        if reinforced.any() and rule == GAMMA:
+            # Parasitic gain: active units gain, the inactive ones of the same set pay for it.
+            is_active = np.zeros(n_a)
+            is_active[active] = 1.0
+            for r in np.flatnonzero(delta != 0.0):
+                wired = np.flatnonzero(mask[:, r])
+                n_on = int(np.count_nonzero(mask[active, r]))
+                mean = n_on / float(n_connected[r]) if n_connected[r] > 0 else 0.0
+                old = W[wired, r]
+                new = _turned(old + delta[r] * (is_active[wired] - mean), old, limit, step)
+                turned = new != old
+                W[wired[turned], r] = new[turned]
+                moved += int(np.count_nonzero(turned))
+        elif reinforced.any():
+            old = W[active]
+            new = _turned(old + delta, old, limit, step)
+            if not (step == 0.0 and full):  # only the reinforced, wired potentiometers turn
+                new = np.where(mask[active] & (delta != 0.0), new, old)
+            moved = int(np.count_nonzero(new != old))
+            W[active] = new
+        wrong_out[i] = np.count_nonzero(wrong)
         moved_out[i] = moved
+
+
+# ---------------------------------------------------------------------------- warm-up
+def warm_up() -> list[str]:
+    """Compile every numba kernel for the argument types the machine passes, or load it
+    from numba's cache; run once after installing, so no visitor waits for a compiler.
+
+    The compiled code goes to numba's cache: the package's ``__pycache__`` folder when it is
+    writable, else the folder ``NUMBA_CACHE_DIR`` names, else the user's cache folder
+    (``~/.cache/numba``). Run it as the user (and with the ``NUMBA_CACHE_DIR``) the machine
+    will run as. It imports numba into this process: call it from a short-lived process
+    (``make venv`` does), not from a one-card exhibit that otherwise never loads numba.
+
+    Returns
+    -------
+    list of str
+        The kernels warmed, each with the number of argument types it holds.
+    """
+    from . import compiled
+
+    n, a, r, cells = 2, 8, 2, 25
+    light = np.ones((n, cells), dtype=np.float32)
+    act = np.zeros((n, a), dtype=np.int32)
+    cnt = np.zeros(n, dtype=np.int64)
+    for counts in (np.zeros(a, np.int8), np.zeros(a, np.int16)):  # up to 126 wires of a kind, more
+        compiled.active_lists(light, False, np.float32(0.5), _NO_BOARD, np.zeros((5, 32, a), np.int8),
+                              np.zeros(a, np.float32), counts, act, cnt)
+    compiled.mark(act, cnt, np.empty((n, a), dtype=np.uint8))
+    W, bias = np.zeros((a, r)), np.zeros(r)
+    compiled.sum_rows(act, cnt, W, bias, np.empty((n, r)))
+    compiled.learn(act, cnt, np.ones((n, r), dtype=np.int8), W, bias, np.ones((a, r), dtype=np.bool_),
+                   np.full(r, a, dtype=np.int64), False, False, False, 1.0, 0.0, 0.0, False,
+                   np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32))
+    kernels = (compiled.active_lists, compiled.mark, compiled.sum_rows, compiled.learn)
+    done = [f"{k.__name__} ({len(k.signatures)} types)" for k in kernels]
+    log.info("numba kernels ready: %s", ", ".join(done))
+    return done

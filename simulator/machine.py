@@ -459,7 +459,8 @@ class MarkI:
         if act is None:
             act = np.empty((k, self.a_units), dtype=np.int32)
             cnt = np.empty(k, dtype=np.int64)
-        kernels.active_lists(light, *self._kernel_args(), act[:k], cnt[:k])
+        kernels.active_lists(light, bool(self.analog), np.float32(self.s_threshold), self.plugboard_,
+                             act[:k], cnt[:k])
         return act[:k], cnt[:k]
 
     def _active(self, cards):
@@ -474,11 +475,6 @@ class MarkI:
                 cnt = np.empty(light.shape[0], dtype=np.int64)
             a, c = self._lists(light, act, cnt)
             yield start, a, c
-
-    def _kernel_args(self):
-        pb = self.plugboard_
-        return (bool(self.analog), np.float32(self.s_threshold), pb.board(), pb.table(),
-                pb.thresholds, pb.counts())
 
     def associate(self, cards) -> np.ndarray:
         """A-unit outputs.

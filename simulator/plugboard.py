@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 #: Largest lookup table the kernels may use (see :meth:`Plugboard.table`).
 TABLE_BYTES = 16 * 2**20
+#: Random keys drawn at a time when wiring (8 MB of float64): a 100,000-A-unit machine drew
+#: all 40 million at once, 320 MB, and argpartition's int64 answer as much again.
+DRAW_KEYS = 2**20
 
 
 class Plugboard:
@@ -51,6 +54,7 @@ class Plugboard:
         self._board = None
         self._table = None
         self._counts = None
+        self._wires = None
 
     @classmethod
     def random(cls, *, n_inputs: int, a_units: int, excitatory: int, inhibitory: int,
@@ -59,9 +63,14 @@ class Plugboard:
         k = excitatory + inhibitory
         if k > n_inputs:
             raise ConfigError(f"an A-unit cannot take {k} connections from {n_inputs} S-units")
-        # One row of random keys per A-unit; the k smallest pick k distinct photocells.
-        keys = rng.random((a_units, n_inputs))
-        chosen = np.argpartition(keys, k - 1, axis=1)[:, :k] if k else np.empty((a_units, 0), int)
+        # One row of random keys per A-unit; the k smallest pick k distinct photocells. Drawn
+        # a block of rows at a time: the generator gives the same numbers in blocks as at once,
+        # and each row is partitioned on its own, so the wiring is the same, in less memory.
+        chosen = np.empty((a_units, k), dtype=np.int32)
+        rows = max(1, DRAW_KEYS // n_inputs)
+        for start in range(0, a_units, rows) if k else ():
+            keys = rng.random((min(rows, a_units - start), n_inputs))
+            chosen[start:start + keys.shape[0]] = np.argpartition(keys, k - 1, axis=1)[:, :k]
         thresholds = np.full(a_units, threshold, dtype=np.float32)
         return cls(chosen[:, :excitatory], chosen[:, excitatory:], thresholds, n_inputs)
 
@@ -80,7 +89,11 @@ class Plugboard:
         return m
 
     def board(self) -> np.ndarray:
-        """The matrix as the kernels use it: (n_inputs, a_units) int16, computed once."""
+        """The matrix as the kernels use it: (n_inputs, a_units) int16, computed once.
+
+        Only the analog kernels and the screens read it; binary cards go through
+        :meth:`table` or :meth:`wires`, so a big binary machine never holds it.
+        """
         if self._board is None:
             self._board = self.matrix(np.int16)
         return self._board
@@ -94,13 +107,61 @@ class Plugboard:
         :data:`TABLE_BYTES`.
         """
         if self._table is None:
-            board = self.board()
-            k = next(k for k in (5, 4, 3, 2, 1) if self.n_inputs % k == 0 and (
-                k == 1 or self.n_inputs // k * 2 ** k * self.a_units <= TABLE_BYTES))
-            groups = board.reshape(self.n_inputs // k, k, self.a_units)
-            bits = (np.arange(2 ** k)[:, None] >> np.arange(k)) & 1          # (patterns, k)
-            self._table = np.einsum("pk,gka->gpa", bits, groups).astype(np.int8)
+            a, n = self.a_units, self.n_inputs
+            k = next(k for k in (5, 4, 3, 2, 1) if n % k == 0 and (
+                k == 1 or n // k * 2 ** k * a <= TABLE_BYTES))
+            # Each wire adds its +1 / -1 to every pattern of its group in which its cell is
+            # lit: the sum of the board's rows, without the dense board (or einsum's int64
+            # copy of the table, eight times its size).
+            table = np.zeros((n // k, 2 ** k, a), dtype=np.int8)
+            patterns = np.arange(2 ** k)
+            with_bit = np.stack([patterns[(patterns >> b) & 1 == 1] for b in range(k)])
+            units = np.arange(a)[:, None]
+            for idx, sign in ((self.excitatory_idx, 1), (self.inhibitory_idx, -1)):
+                for j in range(idx.shape[1]):
+                    group, bit = np.divmod(idx[:, j], k)
+                    np.add.at(table, (group[:, None], with_bit[bit], units), np.int8(sign))
+            self._table = table
         return self._table
+
+    def wires(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each A-unit's wires in the order of its photocells: the sparse form of the board.
+
+        Returns
+        -------
+        cells : numpy.ndarray of int32, shape (a_units, m)
+            The photocells wired to each A-unit, in increasing order.
+        signs : numpy.ndarray of int16, shape (a_units, m)
+            The board's entry for each: +1 excitatory, -1 inhibitory. ``m`` is the
+            connections per A-unit; a hand-made wiring that takes one photocell twice into an
+            A-unit is netted as the board nets it, and shorter rows padded with sign 0.
+
+        Summing light times sign along a row, in this order, adds what the compiled kernel
+        adds, in its order (it walks the photocells in turn), so the two agree to the bit.
+        """
+        if self._wires is None:
+            e, i = self.excitatory_idx.shape[1], self.inhibitory_idx.shape[1]
+            idx = np.concatenate([self.excitatory_idx, self.inhibitory_idx], axis=1)
+            order = np.argsort(idx, axis=1, kind="stable")
+            cells = np.take_along_axis(idx, order, axis=1)
+            signs = np.repeat(np.array([1, -1], dtype=np.int16), [e, i])[order]
+            if np.any(cells[:, 1:] == cells[:, :-1]):
+                cells, signs = self._netted()
+            self._wires = (np.ascontiguousarray(cells), np.ascontiguousarray(signs))
+        return self._wires
+
+    def _netted(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`wires` read off the board, where a photocell taken twice is one entry."""
+        board = self.board().T                              # (a_units, n_inputs)
+        units, cells = np.nonzero(board)                    # row by row, cells increasing
+        per_unit = np.bincount(units, minlength=self.a_units)
+        m = int(per_unit.max()) if units.size else 0
+        pos = np.arange(units.size) - np.repeat(np.cumsum(per_unit) - per_unit, per_unit)
+        out_cells = np.zeros((self.a_units, m), dtype=np.int32)
+        out_signs = np.zeros((self.a_units, m), dtype=np.int16)
+        out_cells[units, pos] = cells
+        out_signs[units, pos] = board[units, cells]
+        return out_cells, out_signs
 
     def counts(self) -> np.ndarray:
         """Thresholds as whole counts of lit inputs, in the narrowest integer type that holds
