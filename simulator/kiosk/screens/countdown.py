@@ -77,7 +77,8 @@ class CountdownScene:
         top = 230 if len(lines) == 1 else 195
         for i, line in enumerate(lines):
             parts.text(surface, line, f.at(640, top + 74 * i), f.px(56), theme.LAMP_HOT, anchor="midtop")
-        parts.text(surface, words.text("countdown.hint"), f.at(640, top + 74 * len(lines) + 40), f.px(32),
-                   theme.ENGRAVING, anchor="midtop")
+        for i, line in enumerate(parts.wrap(words.text("countdown.hint"), f.px(32), f.px(920), 2)):
+            parts.text(surface, line, f.at(640, top + 74 * len(lines) + 40 + 42 * i), f.px(32),
+                       theme.ENGRAVING, anchor="midtop")
         parts.button(surface, self.button(), words.text("buttons.still_here"), f.px(34), lit=True,
                      least=f.px(24))
