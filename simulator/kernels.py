@@ -101,21 +101,27 @@ def active_lists(light, analog, s_threshold, plugboard, act, cnt) -> None:
         jit.active_lists(light, analog, s_threshold, board, table, plugboard.thresholds,
                          plugboard.counts(), act, cnt)
         return
-    cells, signs = plugboard.wires()
+    cells, signs = plugboard.wires()                         # (m, a_units) each
     if analog:
         # float32 products added one photocell after another, as the compiled loop adds them
-        terms = light[:, cells] * signs                      # (n, a_units, m) float32
-        sums = (np.add.accumulate(terms, axis=2, dtype=np.float32)[:, :, -1] if terms.shape[2]
-                else np.zeros(terms.shape[:2], dtype=np.float32))
+        terms = light[:, cells] * signs                      # (n, m, a_units) float32
+        sums = (np.add.accumulate(terms, axis=1, dtype=np.float32)[:, -1] if terms.shape[1]
+                else np.zeros((light.shape[0], plugboard.a_units), dtype=np.float32))
         fired = sums >= plugboard.thresholds
     else:
-        lit = light >= s_threshold
-        fired = (lit[:, cells] * signs).sum(axis=2) >= plugboard.counts()   # whole numbers
+        lit = (light >= s_threshold).view(np.int8)
+        sums = np.add.reduce(lit[:, cells] * signs, axis=1, dtype=np.int32)  # whole numbers
+        fired = sums >= plugboard.counts()
     _lists_of(fired, act, cnt)
 
 
 def _lists_of(fired, act, cnt) -> None:
     """Active lists from a (n, a_units) boolean array of firing A-units."""
+    if fired.shape[0] == 1:  # the common case, a card at a time, in fewer steps
+        units = np.flatnonzero(fired[0])
+        act[0, :units.size] = units
+        cnt[0] = units.size
+        return
     cnt[:] = np.count_nonzero(fired, axis=1)
     rows, units = np.nonzero(fired)                          # row by row, units increasing
     starts = np.cumsum(cnt) - cnt
@@ -134,6 +140,9 @@ def mark(act, cnt, out) -> None:
         jit.mark(act, cnt, out)
         return
     out[:] = 0
+    if act.shape[0] == 1:
+        out[0, act[0, :cnt[0]]] = 1
+        return
     listed = np.arange(act.shape[1]) < cnt[:, None]
     out[np.nonzero(listed)[0], act[listed]] = 1
 

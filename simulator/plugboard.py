@@ -129,14 +129,14 @@ class Plugboard:
 
         Returns
         -------
-        cells : numpy.ndarray of int32, shape (a_units, m)
-            The photocells wired to each A-unit, in increasing order.
-        signs : numpy.ndarray of int16, shape (a_units, m)
+        cells : numpy.ndarray of int32, shape (m, a_units)
+            Row ``j`` holds each A-unit's ``j``-th photocell; down a column they increase.
+        signs : numpy.ndarray of int16, shape (m, a_units)
             The board's entry for each: +1 excitatory, -1 inhibitory. ``m`` is the
             connections per A-unit; a hand-made wiring that takes one photocell twice into an
-            A-unit is netted as the board nets it, and shorter rows padded with sign 0.
+            A-unit is netted as the board nets it, and short columns padded with sign 0.
 
-        Summing light times sign along a row, in this order, adds what the compiled kernel
+        Adding light times sign down a column, in this order, adds what the compiled kernel
         adds, in its order (it walks the photocells in turn), so the two agree to the bit.
         """
         if self._wires is None:
@@ -147,11 +147,12 @@ class Plugboard:
             signs = np.repeat(np.array([1, -1], dtype=np.int16), [e, i])[order]
             if np.any(cells[:, 1:] == cells[:, :-1]):
                 cells, signs = self._netted()
-            self._wires = (np.ascontiguousarray(cells), np.ascontiguousarray(signs))
+            self._wires = (np.ascontiguousarray(cells.T), np.ascontiguousarray(signs.T))
         return self._wires
 
     def _netted(self) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`wires` read off the board, where a photocell taken twice is one entry."""
+        """:meth:`wires` read off the board, A-unit by A-unit: a photocell taken twice is one
+        entry (shape (a_units, m) here)."""
         board = self.board().T                              # (a_units, n_inputs)
         units, cells = np.nonzero(board)                    # row by row, cells increasing
         per_unit = np.bincount(units, minlength=self.a_units)

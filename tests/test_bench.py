@@ -64,3 +64,14 @@ def test_memory_section(report):
         assert any(r["name"].startswith("memory:") for r in report["results"])
     else:
         assert mem["error"]
+
+
+def test_kiosk_section(report):
+    """The one-card session as shipped never loads numba; the old path it is compared with does."""
+    procs = report["kiosk"]["processes"]
+    assert procs["ours"]["numba_loaded"] is False
+    assert procs["old path"]["numba_loaded"] is True
+    names = [r["name"] for r in report["results"]]
+    for prefix in ("kiosk: session RSS", "kiosk: start to first trial, warm",
+                   "kiosk: start to first trial, cold", "kiosk: one-card trial"):
+        assert any(n.startswith(prefix) for n in names), prefix
