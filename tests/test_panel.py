@@ -17,10 +17,18 @@ from PIL import Image  # noqa: E402
 
 from simulator.machine import MarkI  # noqa: E402
 from simulator.panel import layout as layout_mod  # noqa: E402
-from simulator.panel import potentiometers, theme  # noqa: E402
+from simulator.panel import potentiometers, readouts, theme  # noqa: E402
 from simulator.panel.app import MAX_A_LAMPS, MAX_DIALS, Panel, run  # noqa: E402
 from simulator.panel.clock import SteppedClock  # noqa: E402
 from simulator.session import Session  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_fonts():
+    """Fonts opened under a pygame another test quit are dead ("Invalid font"): forget them."""
+    theme.font.cache_clear()
+    theme.mono.cache_clear()
+    readouts.rendered.cache_clear()
 
 
 @pytest.fixture
