@@ -32,9 +32,9 @@ SIZE = (1280, 720)
 
 @pytest.fixture(autouse=True, scope="module")
 def _pygame():
+    # no pygame.quit() after: the panel's fonts are cached for the whole run, and quitting
+    # would leave the tests after these with fonts pygame no longer knows
     pygame.init()
-    yield
-    pygame.quit()
 
 
 @pytest.fixture
