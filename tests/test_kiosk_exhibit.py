@@ -457,3 +457,15 @@ def test_mark1_kiosk_runs_under_its_supervisor_and_stops_on_sigterm(tmp_path):
     assert (tmp_path / "kiosk.log").read_text().count("the exhibit runs") == 1
     out = proc.stdout.read().decode(errors="replace")
     assert "pygame" not in out, "nothing on standard output (the journal) but the logs on stderr"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_machines_answer_is_never_cut_short(tmp_path, spied, language):
+    texts, _ = spied
+    app = make_app(tmp_path, language=language)
+    start_turn(app)       # a blank eye: the machine says nothing, the longest answer
+    app.draw()
+    words = app.languages.current
+    answer = words.text("visitor.answer", answer=words.text("visitor.answer_none"))
+    drawn = " ".join(w for w, _ in texts if w in answer)
+    assert drawn.split() == answer.split() and not any(w.endswith("...") for w, _ in texts)

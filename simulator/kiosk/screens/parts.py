@@ -84,6 +84,16 @@ def wrap(words: str, px: int, width: int, lines: int) -> list[str]:
     return readouts.wrap(words, px, width, lines)
 
 
+def wrap_fitting(words: str, px: int, width: int, lines: int, least: int) -> tuple[int, list[str]]:
+    """The largest size from ``px`` down to ``least`` at which ``words`` fit ``lines`` lines of
+    ``width`` pixels whole (cut with an ellipsis only at ``least``), and those lines."""
+    while True:
+        out = wrap(words, px, width, lines)
+        if px <= least or " ".join(out) == " ".join(readouts.shown(words).split()):
+            return px, out
+        px = max(least, px - 2)
+
+
 def fitting(words: str, px: int, width: int, least: int) -> int:
     """The largest size from ``px`` down to ``least`` at which ``words`` fit ``width``."""
     while px > least and theme.font(px).size(readouts.shown(words))[0] > width:

@@ -154,8 +154,10 @@ class VisitorScene:
         said = m.answer(view)
         answer = words.text("visitor.answer", answer=names[said] if said is not None
                             else words.text("visitor.answer_none"))
-        for i, line in enumerate(parts.wrap(answer, f.px(40), f.px(360), 2)):
-            parts.text(surface, line, f.at(1060, 330 + 50 * i), f.px(40), theme.LAMP_HOT, anchor="midtop")
+        px, lines = parts.wrap_fitting(answer, f.px(40), f.px(360), 2, f.px(28))
+        for i, line in enumerate(lines):
+            parts.text(surface, line, (f.at(1060, 0)[0], f.at(0, 330)[1] + int(px * 1.25) * i), px,
+                       theme.LAMP_HOT, anchor="midtop")
         tries = view.trials - self.first_trial_
         if tries:
             line = words.text("visitor.mistakes", trials=tries, mistakes=view.mistakes)
