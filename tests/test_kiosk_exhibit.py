@@ -469,3 +469,63 @@ def test_the_machines_answer_is_never_cut_short(tmp_path, spied, language):
     answer = words.text("visitor.answer", answer=words.text("visitor.answer_none"))
     drawn = " ".join(w for w, _ in texts if w in answer)
     assert drawn.split() == answer.split() and not any(w.endswith("...") for w, _ in texts)
+
+
+def test_the_daily_restart_waits_for_the_attract_loop_and_exits_75(tmp_path):
+    import datetime as dt
+
+    clock = {"now": dt.datetime(2026, 6, 1, 4, 29, 50)}
+    app = exhibit.build(make_config(tmp_path, daily_restart=(4, 30)), pygame.Surface(SIZE), environ={},
+                        local_time=lambda: clock["now"])
+    run_for(app, 1.0)
+    start_turn(app)
+    clock["now"] = dt.datetime(2026, 6, 1, 4, 30, 5)
+    run_for(app, 1.0)
+    assert not app.quit, "a visitor is never cut off"
+    run_for(app, 60.0)   # idle, countdown, back to the attract loop: now it restarts
+    assert app.quit and app.exit_status == 75
+
+
+def test_leaving_the_staff_screen_from_out_of_order_asks_for_a_fresh_start(tmp_path):
+    app = exhibit.build(make_config(tmp_path, staff_pin_hash=hash_pin("4711", salt=b"test-salt-16byte")),
+                        pygame.Surface(SIZE), out_of_order=True, environ={})
+    app.act(Action("press", (SIZE[0] - 5, 5)))
+    run_for(app, 5.1)
+    app.act(Action("release", (SIZE[0] - 5, 5)))
+    assert app.flow.mode is Mode.STAFF_PIN
+    for digit in "4711":
+        app.tell("pin_digit", digit)
+    app.tell("pin_ok")
+    assert app.flow.mode is Mode.STAFF and not app.quit
+    app.tell("staff_exit")
+    assert app.quit and app.exit_status == 75
+
+
+def test_the_supervisor_counts_crashes_and_writes_the_status_between_children(tmp_path, monkeypatch):
+    from simulator import cli
+    from simulator.kiosk import supervisor
+
+    class FakeSupervisor:
+        def __init__(self, command, **kw):
+            self.command, self.on_status = command, kw["on_status"]
+            seen["command"], seen["backoff"] = command, kw["backoff"]
+
+        def run(self):
+            base = {"pid": None, "starts": 1, "crash_limit": 5, "backoff": None}
+            self.on_status({**base, "mode": "running", "crashes": 0, "crashes_total": 0, "last_error": None})
+            self.on_status({**base, "mode": "backoff", "crashes": 1, "crashes_total": 1,
+                            "last_error": "exit status 1"})
+            seen["after one"] = json.loads((tmp_path / "status.json").read_text())
+            self.on_status({**base, "mode": "running", "crashes": 1, "crashes_total": 1, "last_error": None})
+            self.on_status({**base, "mode": "stopped", "crashes": 1, "crashes_total": 1, "last_error": None})
+            return 0
+
+    seen = {}
+    monkeypatch.setattr(supervisor, "Supervisor", FakeSupervisor)
+    config = make_config(tmp_path, restart_backoff=2.0)
+    assert cli._kiosk_supervise(config) == 0
+    assert seen["command"][-1] == "--child" and seen["backoff"] == [2.0, 4.0, 8.0, 16.0, 32.0]
+    assert seen["after one"]["mode"] == "backoff" and seen["after one"]["crashes"] == 1
+    assert seen["after one"]["last_error"] == "exit status 1"
+    assert json.loads((tmp_path / "counters.json").read_text())["crashes"] == 1, "counted once"
+    assert json.loads((tmp_path / "status.json").read_text())["mode"] == "stopped"

@@ -348,6 +348,7 @@ def build(config, surface, *, local_time=None, sound=None, heartbeat=None, start
                    sound=sound, local_time=local_time,
                    last_error=environ.get(LAST_ERROR_VARIABLE) or None)
     if out_of_order:
+        app.out_of_order = True
         app.apply(flow.handle("fault", app.last_error or "too many crashes"))
     return app
 
