@@ -153,23 +153,25 @@ def enter_pin(f, pin):
     return f.handle("pin_ok")
 
 
-def test_three_wrong_pins_lock_for_60_s():
+def test_three_wrong_pins_lock_for_60_s_and_the_keypad_stays_to_say_so():
     f = flow()
     f.handle("hold_corner", True)
     f.update(5)
     assert enter_pin(f, "0000") == [Effect("pin_wrong", 2)]
     assert enter_pin(f, "1111") == [Effect("pin_wrong", 1)]
     effects = enter_pin(f, "2222")
-    assert effects[0] == Effect("pin_locked", LOCKOUT_SECONDS) and f.mode is Mode.ATTRACT
-    assert LOCKOUT_SECONDS == 60
-    f.handle("hold_corner", True)
-    assert f.update(5) == [Effect("pin_locked", 55)] and f.mode is Mode.ATTRACT  # locked: no PIN
-    f.update(54.999)
-    f.handle("hold_corner", True)
-    f.update(0.001)  # the lockout is over now, but this hold has only begun
-    assert f.mode is Mode.ATTRACT
-    f.update(5)
-    assert f.mode is Mode.STAFF_PIN
+    assert effects == [Effect("pin_locked", LOCKOUT_SECONDS)] and LOCKOUT_SECONDS == 60
+    assert f.mode is Mode.STAFF_PIN and f.lockout_seconds == 60   # the keypad stays, locked
+    assert enter_pin(f, PIN) == [] and f.mode is Mode.STAFF_PIN    # even the right PIN waits
+    f.update(10)
+    assert f.lockout_seconds == 50
+    assert kinds(f.handle("pin_cancel")) == ["reset_machine", "mode"] and f.mode is Mode.ATTRACT
+    f.handle("hold_corner", True)          # the gesture during the lockout shows the locked keypad
+    assert f.update(5) == [Effect("mode", Mode.STAFF_PIN), Effect("show_pin"), Effect("pin_locked", 45)]
+    f.update(44.999)
+    assert f.lockout_seconds == 1 and enter_pin(f, PIN) == []
+    f.update(0.001)
+    assert f.lockout_seconds == 0
     assert kinds(enter_pin(f, PIN)) == ["mode", "open_staff"]  # and the tries start again
 
 

@@ -371,3 +371,54 @@ def test_out_of_order_speaks_every_language_given(drawn):
     draw(OutOfOrderScene(captions=both, size=SIZE))
     texts = [w for w, _, _ in drawn]
     assert "This exhibit is resting" in texts and "Dieses Exponat macht eine Pause" in texts
+
+
+def test_the_lockout_is_seen_on_the_exhibit_and_counts_down(tmp_path, drawn):
+    """Through the real app: the keypad stays after the third wrong PIN, saying how long is left;
+    Cancel leaves it; the corner held during the lockout shows the locked keypad again."""
+    from simulator.kiosk import exhibit
+
+    cfg = config(tmp_path, status_file=tmp_path / "status.json", counters_file=tmp_path / "counters.json",
+                 fullscreen=False)
+    app = exhibit.build(cfg, pygame.Surface(SIZE), environ={})
+
+    def hold_corner():
+        app.act(Action("press", (5, 5)))
+        for _ in range(51):
+            app.update(0.1)
+        app.act(Action("release", (5, 5)))
+        assert isinstance(app.stack.top, StaffPinScene)
+
+    def press(name):
+        (button,) = [b for b in app.stack.top.buttons() if b.name == name]
+        app.act(Action("press", button.rect.center))
+        app.act(Action("release", button.rect.center))
+
+    def shown():
+        drawn.clear()
+        app.draw()
+        return [w for w, _, _ in drawn]
+
+    hold_corner()
+    for pin in ("0000", "1111", "2222"):
+        for digit in pin:
+            press(digit)
+        press("ok")
+    assert app.flow.mode is Mode.STAFF_PIN and isinstance(app.stack.top, StaffPinScene)
+    assert "Too many wrong PINs. Try again in 60 s." in shown()
+    app.update(20.0)
+    assert "Too many wrong PINs. Try again in 40 s." in shown()
+    press("cancel")
+    assert app.flow.mode is Mode.ATTRACT
+    hold_corner()
+    assert "Too many wrong PINs. Try again in 35 s." in shown()
+    for digit in PIN:
+        press(digit)
+    press("ok")
+    assert app.flow.mode is Mode.STAFF_PIN   # locked: the right PIN waits too
+    app.update(35.0)
+    assert "Too many wrong PINs" not in " ".join(shown())
+    for digit in PIN:
+        press(digit)
+    press("ok")
+    assert app.flow.mode is Mode.STAFF

@@ -6,8 +6,8 @@ Modes (:class:`Mode`)::
                           ^                                          |           (machine reset)
                           +------------------ any touch -------------+
     any mode but the staff's --corner held staff_hold_seconds--> STAFF_PIN --right PIN--> STAFF
-    STAFF_PIN --3 wrong PINs (then locked 60 s), cancel, or idle--> where it came from (ATTRACT or
-    OUT_OF_ORDER); STAFF --exit or idle--> ATTRACT (machine reset)
+    STAFF_PIN --cancel or idle--> where it came from (ATTRACT or OUT_OF_ORDER); 3 wrong PINs lock
+    the keypad for 60 s (it stays, saying so); STAFF --exit or idle--> ATTRACT (machine reset)
     any mode --fault--> OUT_OF_ORDER (only the staff gesture leads out)
 
 The app feeds it plain actions (:meth:`Flow.handle`) and the time that passed
@@ -18,8 +18,9 @@ falls exactly where the config puts it whatever steps the clock took (44.999 s +
 
 Rules the config does not set (documented here and in docs/KIOSK.md):
 
-- three wrong PINs in a row lock the PIN for :data:`LOCKOUT_SECONDS` (60 s): the corner
-  gesture then only says how long is left;
+- three wrong PINs in a row lock the PIN for :data:`LOCKOUT_SECONDS` (60 s): the keypad stays,
+  its keys dead but Cancel, and says how long is left; the corner gesture made during the
+  lockout opens that locked keypad again (so the staff see the seconds count down);
 - without ``staff_pin_hash`` there is no staff screen: the gesture is ignored (and logged);
 - the staff screens time out after ``idle_timeout`` like a visitor's turn;
 - every way back to ATTRACT resets the machine to its known state and counts a reset;
@@ -160,9 +161,7 @@ class Flow:
 
     def _corner_held(self, out: list) -> None:
         self.hold_us_ = None
-        if self.lockout_us_ > 0:
-            out.append(Effect("pin_locked", self.lockout_seconds))
-        elif self.config.staff_pin_hash is None:
+        if self.config.staff_pin_hash is None:
             log.warning("kiosk: the staff gesture was made, but the config has no staff_pin_hash")
             out.append(Effect("staff_unavailable"))
         else:
@@ -172,6 +171,8 @@ class Flow:
             self.pin_ = ""
             self._to(Mode.STAFF_PIN, out)
             out.append(Effect("show_pin"))
+            if self.lockout_us_ > 0:   # the keypad opens locked, saying how long is left
+                out.append(Effect("pin_locked", self.lockout_seconds))
 
     def _visitor_input(self, teach: bool, out: list) -> None:
         if self.mode_ is Mode.ATTRACT:
@@ -255,6 +256,8 @@ class Flow:
 
     def _pin(self, action: str, value, out: list) -> None:
         self.idle_us_ = 0
+        if self.lockout_us_ > 0 and action != "pin_cancel":
+            return   # locked: only Cancel works until the lockout is over
         if action == "pin_digit":
             digit = str(value)
             if len(digit) == 1 and digit in "0123456789" and len(self.pin_) < PIN_DIGITS[1]:
@@ -276,8 +279,7 @@ class Flow:
             if self.tries_ >= MAX_PIN_TRIES:
                 self.tries_ = 0
                 self.lockout_us_ = _us(LOCKOUT_SECONDS)
-                out.append(Effect("pin_locked", LOCKOUT_SECONDS))
-                self._leave_pin(out)
+                out.append(Effect("pin_locked", LOCKOUT_SECONDS))   # the keypad stays, locked
             else:
                 out.append(Effect("pin_wrong", MAX_PIN_TRIES - self.tries_))
 
