@@ -10,6 +10,7 @@ import argparse
 import codecs
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -308,8 +309,19 @@ def run_kiosk(config, *, child: bool = False, out_of_order: bool = False) -> int
         from .kiosk.exhibit import run
 
         return run(config, out_of_order=out_of_order)
+    _kiosk_display(os.environ)   # before the supervisor: its children would all fail to start
     setup_kiosk_logging(None, config.log_max_bytes, config.log_backups, level=level)
     return _kiosk_supervise(config)
+
+
+def _kiosk_display(environ) -> None:
+    """Raise DeviceError where SDL could open no screen: Linux with no X11, no Wayland and no
+    SDL_VIDEODRIVER (kmsdrm on a console). Checked without pygame: the supervisor runs all day."""
+    if sys.platform.startswith("linux") and not any(
+            environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        raise DeviceError("no display to show the kiosk on (DISPLAY is not set, nor WAYLAND_DISPLAY or "
+                          "SDL_VIDEODRIVER); run it in the desktop's session, or on a console without "
+                          "one with SDL_VIDEODRIVER=kmsdrm (see docs/KIOSK.md)")
 
 
 def _kiosk_supervise(config) -> int:

@@ -530,3 +530,14 @@ def test_the_supervisor_counts_crashes_and_writes_the_status_between_children(tm
     assert seen["after one"]["last_error"] == "exit status 1"
     assert json.loads((tmp_path / "counters.json").read_text())["crashes"] == 1, "counted once"
     assert json.loads((tmp_path / "status.json").read_text())["mode"] == "stopped"
+
+
+def test_mark1_kiosk_without_any_display_says_so_in_one_line_and_starts_nothing(tmp_path):
+    config = example_config(tmp_path)
+    env = {k: v for k, v in kiosk_env().items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    proc = subprocess.run([sys.executable, "-m", "simulator", "kiosk", "--config", str(config)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.startswith("mark1: error: no display to show the kiosk on (DISPLAY is not set")
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert not (tmp_path / "kiosk-status.json").exists(), "no supervisor was started"
