@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@# numba's kernels compiled now, into its cache, so no batch run waits for the compiler
+	$(PY) -c 'from simulator.kernels import warm_up; warm_up()'
 	@touch $(STAMP)
 
 venv: $(STAMP)

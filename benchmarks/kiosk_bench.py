@@ -16,9 +16,13 @@ of the kiosk process that is the machine's; the screens' share is the ``panel:``
   machine's answer, teach: a visitor's trial), and VmRSS at 10% and at 100% of them (flat?).
 * Start-up: wall time from launching the process to the first trial taught, with numba's
   cache folder empty (``NUMBA_CACHE_DIR`` pointed at a new temporary folder: a fresh install)
-  and warm (the same folder after one run), median of the repeats.
-* The one-card trial: trials per second of deal + teach, both contenders in this process,
-  interleaved, median.
+  and warm (the same folder after one run).
+
+Each figure is the median of the repeats, the contenders' processes interleaved.
+* The one-card trial: milliseconds of CPU (every thread) and of wall time a deal + teach
+  takes, over the trials after the first of the memory run. CPU is the kiosk's budget
+  (the issue's targets are in % of one core); numba spreads one card over every core, so its
+  wall time can be the shorter while it spends more CPU.
 
 Targets are the issue's: RSS under 200 MB, under 2 s to the first frame with caches warm and
 under 5 s without. The start-up here stops at the first trial, not at the first frame (the
@@ -40,8 +44,6 @@ from pathlib import Path
 #: Sizes: (full, --quick).
 TRIALS = (1000, 200)
 START_REPEATS = (3, 1)
-TRIAL_TIMING = (200, 50)     # trials per timed run of the in-process comparison
-TRIAL_REPEATS = (5, 3)
 
 TARGET_RSS_MB = 200.0
 TARGET_START_WARM_S = 2.0
@@ -78,13 +80,16 @@ def child(engine: str | None, trials: int) -> None:
     trial(session)
     print("first", flush=True)
     at_10 = None
+    c0, w0 = time.process_time(), time.perf_counter()
     for i in range(2, trials + 1):
         trial(session)
         if i == max(1, trials // 10):
             at_10 = _rss_mb()
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     print(json.dumps({"trials": int(session.machine.presentations_), "rss_10pct_mb": at_10,
-                      "rss_100pct_mb": _rss_mb(), "numba_loaded": kernels.numba_loaded()}),
-          flush=True)
+                      "rss_100pct_mb": _rss_mb(), "numba_loaded": kernels.numba_loaded(),
+                      "trial_cpu_ms": 1000 * cpu / max(1, trials - 1),
+                      "trial_wall_ms": 1000 * wall / max(1, trials - 1)}), flush=True)
 
 
 #: Runs the command in argv; prints the time to its ``first`` line, its last line and its peak
@@ -124,47 +129,26 @@ def run_child(name: str, trials: int, cache_dir: str) -> dict:
 
 # ---------------------------------------------------------------------------- measurements
 def measure_processes(trials: int, repeats: int) -> dict:
-    """Start-up (cold and warm numba cache) and memory of each contender, in fresh processes."""
-    out = {name: {"cold_s": [], "warm_s": []} for name in ENGINES}
+    """Start-up (numba cache empty, then warm), memory and the one-card trial's time, of each
+    contender, in fresh processes, interleaved; medians of the repeats."""
+    keys = ("cold_s", "warm_s", "peak_rss_mb", "trial_cpu_ms", "trial_wall_ms")
+    out = {name: {key: [] for key in keys} for name in ENGINES}
     with tempfile.TemporaryDirectory(prefix="mark1-bench-") as tmp:
         for rep in range(repeats):
             for name in ENGINES:  # interleaved: load drifts hit both alike
                 cache = Path(tmp, f"{name}-{rep}")
                 cache.mkdir()
                 out[name]["cold_s"].append(run_child(name, 1, str(cache))["first_s"])
-                out[name]["warm_s"].append(run_child(name, 1, str(cache))["first_s"])
-        for name in ENGINES:
-            cache = str(Path(tmp, f"{name}-0"))
-            r = run_child(name, trials, cache)
-            out[name].update({k: r[k] for k in ("peak_rss_mb", "rss_10pct_mb", "rss_100pct_mb",
-                                                "numba_loaded", "trials", "wall_s")})
+                run = run_child(name, trials, str(cache))
+                out[name]["warm_s"].append(run["first_s"])
+                for key in keys[2:]:
+                    out[name][key].append(run[key])
+                out[name].update({k: run[k] for k in ("rss_10pct_mb", "rss_100pct_mb",
+                                                      "numba_loaded", "trials")})
     for name in ENGINES:
-        for key in ("cold_s", "warm_s"):
+        for key in keys:
             out[name][key + "_median"] = statistics.median(out[name][key])
     return out
-
-
-def measure_trials(trials: int, repeats: int) -> dict:
-    """One-card trials per second of each contender, in this process, interleaved, median."""
-    from simulator import kernels
-    from simulator.session import Session
-
-    sessions = {name: Session(seed=1958) for name in ENGINES}
-
-    def run(name):
-        with kernels.engine(ENGINES[name]):
-            for _ in range(trials):
-                trial(sessions[name])
-
-    for name in ENGINES:  # warm-up: numba loads its kernels, caches fill
-        run(name)
-    times = {name: [] for name in ENGINES}
-    for _ in range(repeats):
-        for name in ENGINES:
-            t0 = time.perf_counter()
-            run(name)
-            times[name].append(time.perf_counter() - t0)
-    return {name: trials / statistics.median(t) for name, t in times.items()}
 
 
 def bench_kiosk(quick: bool = False) -> tuple[list[dict], dict]:
@@ -179,19 +163,20 @@ def bench_kiosk(quick: bool = False) -> tuple[list[dict], dict]:
     """
     q = int(quick)
     procs = measure_processes(TRIALS[q], START_REPEATS[q])
-    rates = measure_trials(TRIAL_TIMING[q], TRIAL_REPEATS[q])
     ours, old = procs["ours"], procs["old path"]
     rows = []
 
-    def limit(name, unit, key, target, note):
+    def limit(name, unit, key, target, note, than_old=False):
+        """A row, lower is better: below ``target``, or (``than_old``) at most the old path's."""
+        ok = ours[key] <= old[key] if than_old else ours[key] < target
         rows.append({"name": name, "unit": unit, "ours": ours[key], "baseline_name": "old path",
                      "baseline": old[key], "ratio": ours[key] / old[key], "target": target,
-                     "target_text": f"< {target:g} {unit}", "pass": bool(ours[key] < target),
-                     "note": note})
+                     "target_text": "<= old" if than_old else f"< {target:g} {unit}",
+                     "pass": bool(ok), "note": note})
 
     growth = ours["rss_100pct_mb"] - ours["rss_10pct_mb"]
-    limit(f"kiosk: session RSS, {ours['trials']:,} trials", "MB", "peak_rss_mb", TARGET_RSS_MB,
-          f"peak, session alone (no pygame); growth 10%->100% {growth:+.2f} MB (old path "
+    limit(f"kiosk: session RSS, {ours['trials']:,} trials", "MB", "peak_rss_mb_median",
+          TARGET_RSS_MB, f"peak, session alone (no pygame); growth 10%->100% {growth:+.2f} MB (old path "
           f"{old['rss_100pct_mb'] - old['rss_10pct_mb']:+.2f}); numba loaded: "
           f"{'yes' if ours['numba_loaded'] else 'no'} (old path: "
           f"{'yes' if old['numba_loaded'] else 'no'})")
@@ -201,13 +186,13 @@ def bench_kiosk(quick: bool = False) -> tuple[list[dict], dict]:
               f"launch to first trial taught, numba cache {'warm' if what == 'warm' else 'empty'}; "
               f"median of {len(ours[key[:6]])}; on a Pi (x{PI_SLOWER:g}) about "
               f"{ours[key] * PI_SLOWER:.1f} s (old path {old[key] * PI_SLOWER:.1f} s)")
-    rows.append({"name": "kiosk: one-card trial", "unit": "trials/s", "ours": rates["ours"],
-                 "baseline_name": "old path", "baseline": rates["old path"],
-                 "ratio": rates["ours"] / rates["old path"], "target": 1.0,
-                 "target_text": ">= 1x", "pass": bool(rates["ours"] >= rates["old path"]),
-                 "note": f"deal + teach; {1000 / rates['ours']:.2f} ms a trial (old path "
-                         f"{1000 / rates['old path']:.2f} ms)"})
-    return rows, {"processes": procs, "trials_per_s": rates, "available": True}
+    limit("kiosk: one-card trial, CPU", "ms", "trial_cpu_ms_median", 1.0,
+          f"deal + teach, CPU of every thread (the budget is % of a core); wall "
+          f"{ours['trial_wall_ms_median']:.2f} ms (old path {old['trial_wall_ms_median']:.2f} ms "
+          f"on {os.cpu_count()} cores); at 30 trials/s on a Pi (x{PI_SLOWER:g}) about "
+          f"{ours['trial_cpu_ms_median'] * 30 * PI_SLOWER / 10:.1f}% of a core (old path "
+          f"{old['trial_cpu_ms_median'] * 30 * PI_SLOWER / 10:.1f}%)", than_old=True)
+    return rows, {"processes": procs, "available": True}
 
 
 def main(argv=None) -> int:

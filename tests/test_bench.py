@@ -73,5 +73,5 @@ def test_kiosk_section(report):
     assert procs["old path"]["numba_loaded"] is True
     names = [r["name"] for r in report["results"]]
     for prefix in ("kiosk: session RSS", "kiosk: start to first trial, warm",
-                   "kiosk: start to first trial, cold", "kiosk: one-card trial"):
+                   "kiosk: start to first trial, cold", "kiosk: one-card trial, CPU"):
         assert any(n.startswith(prefix) for n in names), prefix
