@@ -217,6 +217,7 @@ class Session:
         self.generation = 0       # bumped whenever the machine is replaced
         self.weights_version = 0  # bumped whenever the weights snapshot is replaced
         self._view: SessionView | None = None
+        self._dealt = None        # the last held-out deal, kept (see _held_out)
         self._start(experiments.get(experiment), seed)
 
     # ------------------------------------------------------------------ shown settings
@@ -308,9 +309,21 @@ class Session:
                  f"(plugboard seed {wiring_seed})")
 
     def _held_out(self, exp: experiments.Experiment, wiring_seed: int):
-        """The generator of an experiment's cards for a wiring, and the held-out cards dealt first."""
+        """The generator of an experiment's cards for a wiring, and the held-out cards dealt first.
+
+        The last deal is kept (read-only) with the generator's state after it: every reset deals
+        the same cards, and the kiosk's visitor, whose first touch resets the machine, need not
+        wait for 200 cards to be drawn again (about 20 ms here).
+        """
+        key = (exp.name, self.seed, wiring_seed)
+        if self._dealt is None or self._dealt[0] != key:
+            rng = np.random.default_rng([self.seed, wiring_seed])
+            probe = exp.deal(HELD_OUT, rng)
+            probe.cards.flags.writeable = probe.labels.flags.writeable = False
+            self._dealt = (key, rng.bit_generator.state, probe)
         rng = np.random.default_rng([self.seed, wiring_seed])
-        return rng, exp.deal(HELD_OUT, rng)
+        rng.bit_generator.state = self._dealt[1]
+        return rng, self._dealt[2]
 
     def _snapshot_weights(self) -> None:
         """Take a read-only copy of the weights for the view.
