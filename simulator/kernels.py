@@ -239,11 +239,13 @@ def warm_up() -> list[str]:
     """Compile every numba kernel for the argument types the machine passes, or load it
     from numba's cache; run once after installing, so no visitor waits for a compiler.
 
-    The compiled code goes to numba's cache: the package's ``__pycache__`` folder when it is
-    writable, else the folder ``NUMBA_CACHE_DIR`` names, else the user's cache folder
-    (``~/.cache/numba``). Run it as the user (and with the ``NUMBA_CACHE_DIR``) the machine
-    will run as. It imports numba into this process: call it from a short-lived process
-    (``make venv`` does), not from a one-card exhibit that otherwise never loads numba.
+    The compiled code goes to numba's cache: the folder ``NUMBA_CACHE_DIR`` names when it is
+    set, else the package's ``__pycache__`` folder when it is writable, else the user's cache
+    folder (``~/.cache/numba``); entries are checked against a hash of the source. Run it as
+    the user (and with the ``NUMBA_CACHE_DIR``) the machine will run as: a read-only install
+    warmed by root is cold for another user. It imports numba into this process: call it from
+    a short-lived process (``make venv`` does), not from a one-card exhibit that otherwise
+    never loads numba.
 
     Returns
     -------
@@ -266,6 +268,7 @@ def warm_up() -> list[str]:
                    np.full(r, a, dtype=np.int64), False, False, False, 1.0, 0.0, 0.0, False,
                    np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32))
     kernels = (compiled.active_lists, compiled.mark, compiled.sum_rows, compiled.learn)
-    done = [f"{k.__name__} ({len(k.signatures)} types)" for k in kernels]
+    done = [f"{k.__name__} ({len(k.signatures)} argument type{'s' * (len(k.signatures) != 1)})"
+            for k in kernels]
     log.info("numba kernels ready: %s", ", ".join(done))
     return done
