@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 # Debian packages the tests need (Xvfb: a real X server for the window tests). The one list;
 # tests/conftest.py's require_program() names the package a missing program comes from.
-SYSTEM_PACKAGES := xvfb
+SYSTEM_PACKAGES := xvfb xdotool
 
 .PHONY: demo test lint bench fidelity venv clean system-packages
 
