@@ -65,6 +65,22 @@ def test_reset_gives_the_machine_and_cards_the_session_started_with():
         assert la == lb
 
 
+def test_reset_deals_the_held_out_cards_once(monkeypatch):
+    """A reset (the kiosk's, on every visitor's first touch) reuses the held-out deal: drawing
+    200 cards again cost most of a reset. The cards after it are tested above."""
+    from simulator import experiments
+
+    s = Session(seed=11)
+    dealt = []
+    real = experiments.left_right_cards
+    monkeypatch.setattr(experiments, "left_right_cards", lambda n, **kw: dealt.append(n) or real(n, **kw))
+    for _ in range(3):
+        s.reset()
+    assert 200 not in dealt
+    with pytest.raises(ValueError):
+        s.held_out.cards[0, 0, 0] = 1.0   # kept, so never changed
+
+
 def test_reset_keeps_the_experiment():
     s = Session(seed=3)
     s.select("square-circle")
