@@ -61,11 +61,10 @@ SETTINGS = list(itertools.product(
 ))
 
 
-@pytest.mark.parametrize("rule, eta, limit, step, connectivity, analog, noise", SETTINGS[::3])
-def test_one_card_path_and_batch_path_give_the_same_bits(rule, eta, limit, step, connectivity,
-                                                         analog, noise):
-    rng = np.random.default_rng(abs(hash((rule, eta, limit, step, connectivity, analog, noise)))
-                                % 2**32)
+@pytest.mark.parametrize("case", range(0, len(SETTINGS), 3))
+def test_one_card_path_and_batch_path_give_the_same_bits(case):
+    rule, eta, limit, step, connectivity, analog, noise = SETTINGS[case]
+    rng = np.random.default_rng(case)  # seeded by the case: the same cards every run
     # grey levels, so analog sums round and binary thresholds cut through them
     cards = ((rng.random((30, 20, 20)) < 0.25) * rng.random((30, 20, 20))).astype(np.float32)
     targets = rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(30, 3), p=[0.45, 0.1, 0.45])
