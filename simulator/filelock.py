@@ -17,7 +17,6 @@ import contextlib
 import errno
 import logging
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +30,6 @@ except ImportError:  # Windows: no flock; runs go unlocked there
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.1
 
 
 def lock_path(path) -> Path:
@@ -75,15 +73,13 @@ def _acquire(path, lock: Path) -> int:
 
 
 @contextlib.contextmanager
-def locked(path, *, wait: float = 0.0) -> Iterator[Path]:
+def locked(path) -> Iterator[Path]:
     """Hold the lock of the state file ``path`` for the ``with`` block.
 
     Parameters
     ----------
     path : str or path
         The state file (it need not exist yet).
-    wait : float
-        Seconds to wait for another holder to finish before giving up; 0 refuses at once.
 
     Yields
     ------
@@ -108,12 +104,10 @@ def locked(path, *, wait: float = 0.0) -> Iterator[Path]:
     if fcntl is None:
         yield lock
         return
-    deadline = time.monotonic() + max(wait, 0.0)
-    while (fd := _acquire(path, lock)) < 0:
-        if time.monotonic() >= deadline:
-            raise StateFileError(f"{path} is in use by another mark1 ({_holder(lock)}); wait for it "
-                                 "or use another --state file")
-        time.sleep(POLL_S)
+    fd = _acquire(path, lock)
+    if fd < 0:
+        raise StateFileError(f"{path} is in use by another mark1 ({_holder(lock)}); wait for it "
+                             "or use another --state file")
     try:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import numpy as np
@@ -119,23 +118,3 @@ def test_two_trainings_on_one_state_file_lose_nothing(tmp_path):
             "wait for it or use another --state file"]
         assert MarkI.load(state).presentations_ == first_cards
     assert sorted(os.listdir(tmp_path)) == ["m.mark1", "pics"]
-
-
-_HOLD_UNTIL_TOLD = textwrap.dedent("""
-    import sys
-    from simulator.filelock import locked
-    with locked(sys.argv[1]):
-        print("holding", flush=True)
-        sys.stdin.readline()
-""")
-
-
-def test_wait_takes_the_lock_when_the_holder_lets_go(tmp_path):
-    state = tmp_path / "m.mark1"
-    child = subprocess.Popen([sys.executable, "-c", _HOLD_UNTIL_TOLD, str(state)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
-    assert child.stdout.readline().strip() == "holding"
-    threading.Timer(0.3, child.stdin.close).start()  # the holder finishes while we wait
-    with locked(state, wait=120):
-        assert child.wait(timeout=120) == 0
-    assert os.listdir(tmp_path) == []
