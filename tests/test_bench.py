@@ -75,3 +75,18 @@ def test_kiosk_section(report):
     for prefix in ("kiosk: session RSS", "kiosk: start to first trial, warm",
                    "kiosk: start to first trial, cold", "kiosk: one-card trial, CPU"):
         assert any(n.startswith(prefix) for n in names), prefix
+
+
+def test_kiosk_screens_rows(report):
+    """The exhibit's screens are measured: its rows are there, and the real exhibit and the app
+    built for the screens' figures never load numba."""
+    screens = report["kiosk"]["screens"]
+    assert screens["numba_loaded"] is False
+    assert screens["screens"]["day"]["mode_at_end"] == "attract"
+    names = [r["name"] for r in report["results"]]
+    for prefix in ("kiosk: attract loop CPU", "kiosk: idle visitor screen CPU",
+                   "kiosk: frame 1920x1080, attract loop, p99",
+                   "kiosk: frame 1920x1080, visitor teaching, p99",
+                   "kiosk: exhibit RSS", "kiosk: launch to first attract frame, warm",
+                   "kiosk: launch to first attract frame, cold"):
+        assert any(n.startswith(prefix) for n in names), prefix
