@@ -417,6 +417,34 @@ class MarkI:
         """
         self._build(self._validate())
 
+    def copy(self) -> MarkI:
+        """A machine in the very state of this one, sharing its plugboard.
+
+        The copy has its own potentiometers, bias, A->R mask, counters, classes and noise
+        generator (in this one's state), so it answers and learns exactly as this one would,
+        and training either leaves the other alone. The plugboard is shared: it is never
+        changed once drawn (:meth:`reset` and :meth:`load` put a new one in place), and what
+        it caches for the kernels is then computed once for both. A machine kept fresh and
+        copied for each reset costs a few arrays' copies instead of drawing the wiring again
+        (the kiosk resets its machine twice a visitor).
+
+        Returns
+        -------
+        MarkI
+            The copy, built and checked like this one.
+        """
+        self._ensure_built()
+        twin = MarkI(**self.get_params())
+        twin.__dict__.update(self.__dict__)
+        twin.weights_ = self.weights_.copy()
+        twin.bias_ = self.bias_.copy()
+        twin.mask_ = self.mask_.copy()
+        twin.rng_ = np.random.Generator(type(self.rng_.bit_generator)())
+        twin.rng_.bit_generator.state = self.rng_.bit_generator.state
+        twin._built = dict(self._built)
+        twin._seen = _WATCHED(twin)
+        return twin
+
     @property
     def weights(self) -> np.ndarray:
         """(a_units, r_units) potentiometer settings; zero (centred) at the start."""
