@@ -268,6 +268,7 @@ def launch_exhibit(folder: Path, cache: Path, cpu_seconds: float) -> dict:
     config.write_text(text)
     status = folder / "kiosk-status.json"
     env = _sdl_env({"NUMBA_CACHE_DIR": str(cache / "numba"), "PYTHONPYCACHEPREFIX": str(cache / "pyc")})
+    env.pop("PYTHONDONTWRITEBYTECODE", None)   # the cold run writes the caches the warm one reads
     t0 = time.perf_counter()
     p = subprocess.Popen([sys.executable, "-m", "simulator", "kiosk", "--child", "--config", str(config)],
                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
