@@ -548,10 +548,21 @@ class Session:
 
     def paint(self, row: int, col: int, value: float) -> None:
         """The visitor's finger on the retina: light (1) or darken (0) one cell."""
+        self.paint_cells([(row, col)], value)
+
+    def paint_cells(self, cells, value: float) -> None:
+        """The finger over several cells at once (a stroke between two frames): one look.
+
+        Cells off the retina are ignored; the machine looks again only if a cell changed.
+        """
         size = self.machine.retina_size
-        if 0 <= row < size and 0 <= col < size and self.card[row, col] != value:
-            card = self.card.copy()
-            card[row, col] = value
+        card = self.card
+        for row, col in cells:
+            if 0 <= row < size and 0 <= col < size and card[row, col] != value:
+                if card is self.card:
+                    card = card.copy()
+                card[row, col] = value
+        if card is not self.card:
             self.show(card, origin="drawing")
             self.demo = False
 

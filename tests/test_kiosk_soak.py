@@ -473,3 +473,51 @@ def test_the_soak_is_deterministic(tmp_path):
     a, b = short_day(tmp_path / "a"), short_day(tmp_path / "b")
     assert a[0] == b[0] and a[2] == b[2]
     assert np.array_equal(a[1], b[1])
+
+
+# ---------------------------------------------------------------------- what a visitor costs
+def eye_points(scene, cells):
+    r, n = scene.eye_rect(), 20
+    return [(r.x + (c + 0.5) * r.width / n, r.y + (row + 0.5) * r.height / n) for row, c in cells]
+
+
+def test_a_stroke_between_two_frames_costs_one_look_and_shows_every_cell(day_dir, monkeypatch):
+    """A touch screen reports a moving finger up to 120 times a second; the machine looks once a
+    frame (it looked once a report: a few milliseconds a frame on a small computer)."""
+    from simulator.input import Action
+
+    app = exhibit.build(soak_config(day_dir), pygame.Surface(SIZE), environ={})
+    Day(app, random.Random(SEED)).tap((640, 400))
+    scene = app.stack.top
+    assert isinstance(scene, VisitorScene)
+    looks = []
+    real_look = app.session.machine.look
+    monkeypatch.setattr(app.session.machine, "look", lambda card: looks.append(1) or real_look(card))
+    cells = [(5, c) for c in range(3, 15)]
+    points = eye_points(scene, cells)
+    app.act(Action("press", points[0]))
+    for p in points[1:]:
+        app.act(Action("drag", p))
+    app.update(1 / 30)
+    assert len(looks) == 1             # the press and the eleven drags, at the frame
+    card = np.zeros((20, 20))
+    card[5, 3:15] = 1
+    assert np.array_equal(app.session.view().card, card)
+    app.act(Action("release", points[-1]))
+    app.draw()
+    assert len(looks) == 1 and app.session.view().card_origin == "drawing"
+
+
+def test_cells_painted_before_a_reset_never_reach_the_fresh_machine(day_dir):
+    from simulator.input import Action
+
+    app = exhibit.build(soak_config(day_dir), pygame.Surface(SIZE), environ={})
+    Day(app, random.Random(SEED)).tap((640, 400))
+    scene = app.stack.top
+    points = eye_points(scene, [(8, c) for c in range(2, 10)])
+    app.act(Action("press", points[0]))
+    for p in points[1:]:
+        app.act(Action("drag", p))
+    app.session.reset()
+    app.update(1 / 30)
+    assert not np.any(app.session.view().card)

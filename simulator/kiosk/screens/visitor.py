@@ -43,6 +43,11 @@ class VisitorScene:
         self.frame = parts.Frame(tuple(size))
         self.machine = parts.Machine()
         self.stroke = None           # the paint value while a finger is down on the eye
+        # Cells the finger crossed since the machine last looked, and the machine they are for
+        # (its generation): a touch screen reports a moving finger 60 to 120 times a second, so
+        # the machine looks once a frame (or at the next other action), not once a report.
+        self._painted: list[tuple[int, int]] = []
+        self._painted_for = None
         self.said = "visitor.start"  # the line of advice shown
         self.first_trial_ = session.view().trials
 
@@ -72,6 +77,8 @@ class VisitorScene:
     # ------------------------------------------------------------------ input
     def handle(self, action: Action) -> bool:
         name, pos = action.name, action.pos
+        if name != "drag":
+            self._look()
         if name == "resize":
             self.frame = parts.Frame(tuple(action.value))
             return True
@@ -103,8 +110,22 @@ class VisitorScene:
         return name == "hover"
 
     def _paint(self, cell) -> None:
-        self.session.paint(cell[0], cell[1], self.stroke)
+        if not self._painted:
+            self._painted_for = (self.session.view().generation, self.stroke)
+        elif self._painted_for[1] != self.stroke:
+            self._look()
+            return self._paint(cell)
+        self._painted.append(cell)
         self.said = "visitor.teach_prompt"
+
+    def _look(self) -> None:
+        """Put the cells painted since the last look on the eye, one look for them all
+        (dropped if the machine was replaced since: a reset clears the drawing)."""
+        if self._painted:
+            cells, (generation, value) = self._painted, self._painted_for
+            self._painted = []
+            if generation == self.session.view().generation:
+                self.session.paint_cells(cells, value)
 
     def act(self, name: str) -> None:
         """Press the button ``name``: "new card", "clear" or "teach K"."""
@@ -122,17 +143,21 @@ class VisitorScene:
 
     # ------------------------------------------------------------------ time
     def update(self, dt: float) -> None:
+        self._look()
         self.machine.update(self.session.view(), dt)
 
     def busy(self) -> bool:
+        self._look()
         return self.machine.busy(self.session.view())
 
     def frame_key(self):
+        self._look()
         return (self.session.view().version, self.machine.key(), self.said, self.languages.code_,
                 self.frame.size)
 
     # ------------------------------------------------------------------ draw
     def draw(self, surface) -> None:
+        self._look()
         if surface.get_size() != self.frame.size:
             self.frame = parts.Frame(surface.get_size())
         f, words, view, m = self.frame, self.languages.current, self.session.view(), self.machine
