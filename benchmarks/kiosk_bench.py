@@ -1,4 +1,4 @@
-"""The kiosk's machine core: memory, start-up and the one-card trial, as shipped and the old way.
+"""The kiosk: its machine core (memory, start-up, one-card trial; as shipped and the old way), its screens.
 
 Run alone with ``python benchmarks/kiosk_bench.py [--quick] [--json]``; ``make bench`` runs it
 as the ``kiosk:`` rows of ``benchmarks/bench.py``.
