@@ -134,13 +134,8 @@ class AttractScene:
                    anchor="midtop")
         names = parts.class_words(words, view.class_names)
         m.draw_answers(surface, f.rect(920, 130, 300, 190), view, names, f.px(30))
-        said = m.answer(view)
-        answer = words.text("visitor.answer", answer=names[said] if said is not None
-                            else words.text("visitor.answer_none"))
-        px, lines = parts.wrap_fitting(answer, f.px(30), f.px(320), 2, f.px(22))
-        for i, line in enumerate(lines):
-            parts.text(surface, line, (f.at(1070, 0)[0], f.at(0, 360)[1] + int(px * 1.3) * i), px,
-                       theme.LAMP_HOT, anchor="midtop")
+        m.draw_answer_words(surface, view, words, names, (f.at(1070, 0)[0], f.at(0, 360)[1]),
+                            f.px(30), f.px(320), f.px(22), 1.3)
         box = f.rect(60, 520, 1160, 112)
         for i, line in enumerate(parts.wrap(self.caption(), f.px(27), box.width, 3)):
             parts.text(surface, line, (box.x, box.y + i * f.px(36)), f.px(27), theme.ENGRAVING)

@@ -229,6 +229,18 @@ class Machine:
         lit = np.flatnonzero(self.answers.shown_) if self.answers.shown_ is not None else []
         return int(lit[0]) if len(lit) == 1 else None
 
+    def draw_answer_words(self, surface, view, words, names, at, px: int, width: int, least: int,
+                          spacing: float) -> None:
+        """"The machine says: LEFT" (what the lamps show) in up to two lines centred on ``at``,
+        shrunk from ``px`` toward ``least`` until it fits ``width``."""
+        said = self.answer(view)
+        answer = words.text("visitor.answer", answer=names[said] if said is not None
+                            else words.text("visitor.answer_none"))
+        px, lines = wrap_fitting(answer, px, width, 2, least)
+        for i, line in enumerate(lines):
+            text(surface, line, (at[0], at[1] + int(px * spacing) * i), px, theme.LAMP_HOT,
+                 anchor="midtop")
+
     def _ready(self, view) -> None:
         """Lamps and needles for ``view`` even if no time has passed yet (a first frame)."""
         if self.eye.shown_ is None or self.needles.shown is None:

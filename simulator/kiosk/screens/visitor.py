@@ -176,13 +176,8 @@ class VisitorScene:
                    anchor="midtop")
         names = parts.class_words(words, view.class_names)
         m.draw_answers(surface, f.rect(880, 110, 360, 200), view, names, f.px(32))
-        said = m.answer(view)
-        answer = words.text("visitor.answer", answer=names[said] if said is not None
-                            else words.text("visitor.answer_none"))
-        px, lines = parts.wrap_fitting(answer, f.px(40), f.px(360), 2, f.px(28))
-        for i, line in enumerate(lines):
-            parts.text(surface, line, (f.at(1060, 0)[0], f.at(0, 330)[1] + int(px * 1.25) * i), px,
-                       theme.LAMP_HOT, anchor="midtop")
+        m.draw_answer_words(surface, view, words, names, (f.at(1060, 0)[0], f.at(0, 330)[1]),
+                            f.px(40), f.px(360), f.px(28), 1.25)
         tries = view.trials - self.first_trial_
         if tries:
             line = words.text("visitor.mistakes", trials=tries, mistakes=view.mistakes)
