@@ -154,6 +154,12 @@ class _FlowScene:
         self.size = tuple(size)
         self.layout_ = None
 
+    def buttons(self) -> list[Button]:
+        """The touch targets, where they are in the window now."""
+        if self.layout_ is None or self.layout_[0] != self.size:
+            self.layout_ = (self.size, self._layout())
+        return self.layout_[1]
+
 
 class StaffPinScene(_FlowScene):
     """The staff PIN keypad: ten big digits, delete, OK and cancel; the PIN shown as dots.
@@ -179,12 +185,6 @@ class StaffPinScene(_FlowScene):
         self.layout_ = None
 
     # ------------------------------------------------------------------ layout
-    def buttons(self) -> list[Button]:
-        """The touch targets, where they are in the window now."""
-        if self.layout_ is None or self.layout_[0] != self.size:
-            self.layout_ = (self.size, self._layout())
-        return self.layout_[1]
-
     def _layout(self) -> list[Button]:
         lay = _Layout(self.size)
         t = self.captions.text
@@ -353,12 +353,6 @@ class StaffScene(_FlowScene):
         self.layout_ = None
 
     # ------------------------------------------------------------------ layout
-    def buttons(self) -> list[Button]:
-        """The touch targets, where they are in the window now."""
-        if self.layout_ is None or self.layout_[0] != self.size:
-            self.layout_ = (self.size, self._layout())
-        return self.layout_[1]
-
     def _layout(self) -> list[Button]:
         lay = _Layout(self.size)
         t = self.captions.text
