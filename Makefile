@@ -4,11 +4,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-# Debian packages the tests need (Xvfb: a real X server for the window tests). The one list;
-# tests/conftest.py's require_program() names the package a missing program comes from.
-SYSTEM_PACKAGES := xvfb xdotool
+# Debian packages the tests need (Xvfb: a real X server for the window tests; a C compiler,
+# avr-gcc and simavr for the rig's firmware, its unit tests and the simulated board). The one
+# list; tests/conftest.py's require_program() names the package a missing program comes from.
+SYSTEM_PACKAGES := xvfb xdotool gcc libc6-dev make pkg-config \
+	gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1 libelf-dev
 
-.PHONY: demo test lint bench fidelity venv clean system-packages
+.PHONY: demo test lint bench fidelity venv clean system-packages firmware firmware-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -47,8 +49,16 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) system-packages lint
+test: $(STAMP) system-packages lint firmware-test
 	$(PY) -m pytest
+
+# The rig's firmware for both boards (build/firmware/mark1-rig-<chip>*.hex and .elf).
+firmware: system-packages
+	$(MAKE) --no-print-directory -C firmware all
+
+# The firmware's own unit tests in C, built for this computer.
+firmware-test: system-packages
+	$(MAKE) --no-print-directory -C firmware test
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py
