@@ -18,7 +18,9 @@ The graph, read with :mod:`ast` from the source (nothing is imported):
   has ``a`` initialised before its submodules run. So a package importing its submodules is
   never a cycle; a submodule that imports a name back from its package is (``p -> p.x`` for
   the package's ``from .x import ...``, ``p.x -> p`` for the submodule's ``from p import y``).
-* Only modules of the ``simulator`` package are nodes; imports of anything else are ignored.
+* Only modules of the packages named are nodes (the project's: ``simulator`` and ``hardware``,
+  which import each other: the command line adds the rig's commands); imports of anything else
+  are ignored.
 """
 
 import ast
@@ -29,19 +31,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def modules(root: Path, package: str) -> dict[str, tuple[Path, bool]]:
-    """Every module of ``package`` under ``root``: dotted name -> (file, is a package)."""
+def modules(root: Path, *packages: str) -> dict[str, tuple[Path, bool]]:
+    """Every module of ``packages`` under ``root``: dotted name -> (file, is a package)."""
     found = {}
-    for path in sorted((root / package).rglob("*.py")):
+    for path in sorted(p for package in packages for p in (root / package).rglob("*.py")):
         parts = path.relative_to(root).with_suffix("").parts
         is_package = parts[-1] == "__init__"
         found[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
     return found
 
 
-def import_graph(root: Path, package: str) -> dict[str, set[str]]:
-    """The module -> imported modules graph of ``package`` (see the module docstring)."""
-    mods = modules(root, package)
+def import_graph(root: Path, *packages: str) -> dict[str, set[str]]:
+    """The module -> imported modules graph of ``packages`` (see the module docstring)."""
+    mods = modules(root, *packages)
     graph = {}
     for name, (path, is_package) in mods.items():
         here = name if is_package else name.rpartition(".")[0]   # what "." means in this file
@@ -110,9 +112,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def test_the_simulator_has_no_import_cycle():
-    graph = import_graph(ROOT, "simulator")
+def test_the_project_has_no_import_cycle():
+    graph = import_graph(ROOT, "simulator", "hardware")
     assert "simulator.lecture.contrast" in graph and len(graph) > 30   # the walk found the modules
+    assert "hardware" in graph
     found = cycles(graph)
     assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found)
 
@@ -163,6 +166,11 @@ def _tree(tmp_path, files: dict[str, str]) -> Path:
       "pkg/y.py": "from pkg.z import q\n",
       "pkg/z.py": "try:\n    from . import x\nexcept ImportError:\n    pass\n"},
      [["pkg.x", "pkg.y", "pkg.z", "pkg.x"]]),
+    # across two packages: the command line of one importing the other, which imports it back
+    ({"pkg/__init__.py": "", "pkg/cli.py": "from rig.commands import add\n",
+      "rig/__init__.py": "", "rig/commands.py": "from pkg import cli\n"},
+     [["pkg.cli", "rig.commands", "pkg.cli"]]),
 ])
 def test_the_checker_finds_cycles_and_only_cycles(tmp_path, files, expected):
-    assert cycles(import_graph(_tree(tmp_path, files), "pkg")) == expected
+    packages = sorted({name.split("/")[0] for name in files})
+    assert cycles(import_graph(_tree(tmp_path, files), *packages)) == expected
