@@ -1,0 +1,709 @@
+/* The rig's portable logic (see rig_core.h and firmware/PROTOCOL.md). One static state, set up
+ * by rig_setup() after every reset, and rig_poll(), one pass of the main loop that only ever
+ * polls: nothing here waits for the ADC, the wire or the EEPROM. */
+#include <string.h>
+
+#include "rig_board.h"
+#include "rig_codec.h"
+#include "rig_core.h"
+#include "rig_hal.h"
+#include "rig_protocol.h"
+#include "rig_version.h"
+
+#ifndef F_CPU
+#define F_CPU 16000000UL    /* the host builds emulate a 16 MHz board */
+#endif
+
+#ifdef RIG_NATIVE
+#define RIG_HELLO_BOARD RIG_BOARD_NATIVE
+#else
+#define RIG_HELLO_BOARD RIG_BOARD
+#endif
+
+#define N RIG_CELLS
+#define GRID_BODY (RIG_GRID_HEADER + 2u * N)        /* FRAME and CAL_DATA bodies */
+#define GRID_PACKET (1u + GRID_BODY + 2u)
+#define GRID_WIRE RIG_WIRE_MAX(GRID_BODY)
+#define PKT_VALUES (1u + RIG_GRID_HEADER)           /* first value's offset in a packet */
+/* Room a FRAME leaves in the transmit buffer for replies: a HELLO or STATS is 29 bytes on the
+ * wire, a PONG 13, an ERROR or BUTTON 8, so a frame never crowds out an answer to the host. */
+#define TX_RESERVE 48u
+#define SMALL_WIRE RIG_WIRE_MAX(RIG_LEN_HELLO)      /* the longest fixed-size message */
+#define HOST_QUIET_US 3000000UL                     /* LED: host heard from "recently" */
+#define BLINK_US 1000000UL
+#define BUTTON_SAMPLE_US 1000UL
+#define CRC_CHUNK 32u           /* packet bytes CRC'd per pass: less than one conversion's time */
+#define EE_CHUNK 16u            /* EEPROM bytes compared per pass (reads are fast, writes slow) */
+
+/* The EEPROM block: header, dark[n], bright[n] (u16, little-endian), CRC-16 over all before
+ * it. rows and cols are in the header so that a firmware for another grid sees a bad block
+ * instead of misreading a calibration. */
+#define EE_MAGIC0 'M'
+#define EE_MAGIC1 '1'
+#define EE_LAYOUT 1
+#define EE_H_FLAGS 5
+#define EE_H_ID 6
+#define EE_HDR 10               /* magic(2) layout(1) rows(1) cols(1) flags(1) board_id(4) */
+#define EE_DARK EE_HDR
+#define EE_BRIGHT (EE_HDR + 2u * N)
+#define EE_CRC (EE_HDR + 4u * N)
+#define EE_LEN (EE_CRC + 2u)
+#define EE_REGION_NONE 0
+#define EE_REGION_ZERO 3        /* both calibrations written as zeros (a new block) */
+
+enum { PH_BEGIN, PH_SETTLE, PH_CONVERT, PH_HOLD };
+enum { OUT_NONE, OUT_FRAME, OUT_CAL };
+enum { FIN_NONE, FIN_CRC, FIN_READY };
+enum { CAL_IDLE, CAL_ARMED, CAL_CAPTURING, CAL_STORE_WAIT, CAL_STORING, CAL_READING, CAL_REPLY };
+
+static struct {
+    /* Scanning: cur is the packet being filled; fin_buf the one being CRC'd for sending. */
+    uint8_t pkt[2][GRID_PACKET];
+    uint8_t cur;
+    uint8_t phase;
+    uint8_t bank, sel, ch;
+    uint32_t t_select;
+    bool cal_in_scan;
+    uint8_t fin_state, fin_buf;
+    uint16_t fin_pos, fin_crc;
+    /* The next big message, COBS-encoded, waiting for room in the transmit buffer. */
+    uint8_t out[GRID_WIRE];
+    uint16_t out_len;
+    uint8_t out_kind;
+    bool out_waited;
+    /* Calibration: the CAL_DATA body; during a capture its values hold the running sums
+     * (8 scans of 10-bit counts fit a u16). */
+    uint8_t cal[GRID_BODY];
+    uint8_t cal_state, cal_which, cal_scans, cal_req_capture, cal_req_read;
+    uint16_t cal_pos;
+    /* EEPROM: the header as it is being written, and a job writing one byte per pass. */
+    uint8_t ee_hdr[EE_HDR];
+    uint8_t flags_stored;       /* calibration flags of the last complete write */
+    bool ee_job;
+    uint8_t ee_region;
+    uint16_t ee_addr, ee_crc;
+    /* From the host */
+    rig_decoder dec;
+    uint8_t rx_buf[RIG_COBS_MAX(RIG_MAX_HOST_PACKET)];
+    uint16_t rx_board_types;    /* board-to-host types sent to the board: answered as unknown */
+    uint16_t err_count[RIG_ERR_EEPROM + 1];
+    /* Buttons */
+    uint32_t btn_next;
+    uint8_t btn_run[RIG_BUTTONS];
+    uint16_t btn_count[RIG_BUTTONS];
+    uint8_t btn_unsent;
+    /* Lamps, LED, host */
+    uint8_t lamps;
+    bool streaming, led, blink, host_heard, wd_reset;
+    uint32_t last_host_us, blink_t;
+    uint32_t loop_max_us;
+    rig_counters c;
+} S;
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+static bool send_small(uint8_t type, const uint8_t *body, uint8_t len)
+{
+    uint8_t buf[SMALL_WIRE];
+    uint16_t n = rig_encode(type, body, len, buf, sizeof buf);
+    if (n == 0 || hal_tx_free() < n)
+        return false;
+    hal_tx_write(buf, n);
+    return true;
+}
+
+/* A reply that does not fit now is dropped, not queued: the host asks again. */
+static void reply(uint8_t type, const uint8_t *body, uint8_t len)
+{
+    if (!send_small(type, body, len))
+        S.c.tx_dropped++;
+}
+
+static void report_error(uint8_t code)
+{
+    uint8_t body[RIG_LEN_ERROR];
+    S.err_count[code]++;
+    body[0] = code;
+    rig_put_u16(body + 1, S.err_count[code]);
+    reply(RIG_MSG_ERROR, body, sizeof body);
+}
+
+static uint8_t hello_flags(void)
+{
+    return (uint8_t)(S.flags_stored | (S.wd_reset ? RIG_FLAG_WATCHDOG_RESET : 0));
+}
+
+static void send_hello(void)
+{
+    uint8_t b[RIG_LEN_HELLO];
+    b[0] = RIG_PROTO_MAJOR;
+    b[1] = RIG_PROTO_MINOR;
+    b[2] = RIG_FW_MAJOR;
+    b[3] = RIG_FW_MINOR;
+    b[4] = RIG_FW_PATCH;
+    b[5] = RIG_HELLO_BOARD;
+    b[6] = RIG_ROWS;
+    b[7] = RIG_COLS;
+    b[8] = RIG_ADC_BITS;
+    b[9] = hello_flags();
+    rig_put_u32(b + 10, rig_get_u32(S.ee_hdr + EE_H_ID));
+    rig_put_u32(b + 14, (uint32_t)RIG_BAUD);
+    rig_put_u16(b + 18, (uint16_t)(F_CPU / RIG_ADC_PRESCALER / 1000u));
+    rig_put_u16(b + 20, RIG_SETTLE_US);
+    rig_put_u16(b + 22, RIG_SETTLES_PER_FRAME);
+    reply(RIG_MSG_HELLO, b, sizeof b);
+}
+
+static uint16_t sat16(uint32_t v) { return v > 0xFFFFu ? 0xFFFFu : (uint16_t)v; }
+
+static void send_stats(void)
+{
+    const rig_decoder_stats *d = &S.dec.stats;
+    uint8_t b[RIG_LEN_STATS];
+    rig_put_u32(b + 0, S.c.frames);
+    rig_put_u32(b + 4, S.c.frames_waited);
+    rig_put_u32(b + 8, d->packets - S.rx_board_types);
+    rig_put_u16(b + 12, d->crc);
+    rig_put_u16(b + 14, (uint16_t)(d->cobs + d->shortened + d->length));
+    rig_put_u16(b + 16, (uint16_t)(d->unknown_type + S.rx_board_types));
+    rig_put_u16(b + 18, d->oversize);
+    rig_put_u16(b + 20, S.c.tx_dropped);
+    rig_put_u16(b + 22, sat16(S.loop_max_us));
+    S.loop_max_us = 0;
+    reply(RIG_MSG_STATS, b, sizeof b);
+}
+
+/* ---- EEPROM ------------------------------------------------------------------------------- */
+
+static uint32_t mix32(uint32_t h)
+{
+    /* MurmurHash3's finaliser: every input bit reaches every output bit. */
+    h ^= h >> 16;
+    h *= 0x85EBCA6BUL;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35UL;
+    h ^= h >> 16;
+    return h;
+}
+
+static uint32_t new_board_id(uint32_t seed)
+{
+    uint32_t id = seed;
+    for (uint8_t i = 0; i < 4; i++)
+        id = mix32(id ^ hal_entropy() ^ (uint32_t)i * 0x9E3779B9UL);
+    while (id == 0 || id == 0xFFFFFFFFUL)       /* both look like blank or cleared EEPROM */
+        id = mix32(id ^ hal_entropy() ^ 0x5BD1E995UL);
+    return id;
+}
+
+static uint8_t ee_desired(uint16_t a)
+{
+    if (a < EE_HDR)
+        return S.ee_hdr[a];
+    if (S.ee_region == EE_REGION_ZERO)
+        return 0;
+    if (S.ee_region != EE_REGION_NONE) {
+        uint16_t base = S.ee_region == 1 + RIG_CAL_DARK ? EE_DARK : EE_BRIGHT;
+        if (a >= base && a < base + 2u * N)
+            return S.cal[RIG_GRID_HEADER + (a - base)];
+    }
+    return hal_eeprom_read(a);
+}
+
+/* Rewrites the block as S.ee_hdr and the region say: walks it in address order, computing the
+ * CRC as it goes, writing only the bytes that differ, one per pass. */
+static void ee_start(uint8_t region)
+{
+    S.ee_job = true;
+    S.ee_region = region;
+    S.ee_addr = 0;
+    S.ee_crc = 0xFFFFu;
+}
+
+static void ee_step(void)
+{
+    if (!S.ee_job || hal_eeprom_busy())
+        return;
+    for (uint8_t k = 0; k < EE_CHUNK; k++) {
+        uint16_t a = S.ee_addr;
+        uint8_t want;
+        if (a == EE_LEN) {
+            S.ee_job = false;
+            S.flags_stored = S.ee_hdr[EE_H_FLAGS];
+            return;
+        }
+        if (a < EE_CRC) {
+            want = ee_desired(a);
+            S.ee_crc = rig_crc16_update(S.ee_crc, want);
+        } else {
+            want = a == EE_CRC ? (uint8_t)S.ee_crc : (uint8_t)(S.ee_crc >> 8);
+        }
+        S.ee_addr++;
+        if (hal_eeprom_read(a) != want) {
+            hal_eeprom_write(a, want);
+            return;
+        }
+    }
+}
+
+/* At start-up (before the watchdog runs): reads and checks the whole block. */
+static bool ee_load(void)
+{
+    uint16_t crc = 0xFFFFu;
+    if (hal_eeprom_size() < EE_LEN)
+        return false;
+    for (uint16_t a = 0; a < EE_CRC; a++) {
+        uint8_t v = hal_eeprom_read(a);
+        crc = rig_crc16_update(crc, v);
+        if (a < EE_HDR)
+            S.ee_hdr[a] = v;
+    }
+    uint16_t stored = (uint16_t)(hal_eeprom_read(EE_CRC) | (hal_eeprom_read(EE_CRC + 1) << 8));
+    uint32_t id = rig_get_u32(S.ee_hdr + EE_H_ID);
+    return crc == stored && S.ee_hdr[0] == EE_MAGIC0 && S.ee_hdr[1] == EE_MAGIC1 &&
+           S.ee_hdr[2] == EE_LAYOUT && S.ee_hdr[3] == RIG_ROWS && S.ee_hdr[4] == RIG_COLS &&
+           (S.ee_hdr[EE_H_FLAGS] & ~(RIG_FLAG_DARK_STORED | RIG_FLAG_BRIGHT_STORED)) == 0 &&
+           id != 0 && id != 0xFFFFFFFFUL;
+}
+
+/* ---- scanning ----------------------------------------------------------------------------- */
+
+static uint16_t cell_of(uint8_t bank, uint8_t ch, uint8_t sel)
+{
+    return (uint16_t)(((uint16_t)bank * RIG_ADC_CHANNELS + ch) * RIG_MUX_CHANNELS + sel);
+}
+
+/* Moves bank/sel on to the next select position that has at least one cell; false at the end
+ * of the scan. */
+static bool next_select(void)
+{
+    for (;;) {
+        if (++S.sel == RIG_MUX_CHANNELS) {
+            S.sel = 0;
+            if (++S.bank == RIG_BANKS)
+                return false;
+        }
+        if (cell_of(S.bank, 0, S.sel) < N)
+            return true;
+    }
+}
+
+static void select_now(void)
+{
+    hal_mux_select(S.bank, S.sel);
+    S.t_select = hal_micros();
+    S.phase = PH_SETTLE;
+}
+
+static void scan_begin(void)
+{
+    uint8_t *p = S.pkt[S.cur];
+    p[0] = RIG_MSG_FRAME;
+    p[3] = RIG_ROWS;
+    p[4] = RIG_COLS;
+    if (S.cal_state == CAL_ARMED)
+        S.cal_state = CAL_CAPTURING;
+    S.cal_in_scan = S.cal_state == CAL_CAPTURING;
+    S.bank = 0;
+    S.sel = 0;
+    select_now();
+}
+
+static void cal_scan_done(void)
+{
+    if (++S.cal_scans < RIG_CAL_SCANS)
+        return;
+    for (uint16_t i = 0; i < N; i++) {
+        uint8_t *v = S.cal + RIG_GRID_HEADER + 2u * i;
+        rig_put_u16(v, (uint16_t)((rig_get_u16(v) + RIG_CAL_SCANS / 2) / RIG_CAL_SCANS));
+    }
+    S.cal_state = CAL_STORE_WAIT;
+}
+
+/* A scan is complete in pkt[cur]: hand it to the finisher if streaming (or hold it while the
+ * finisher is busy), and start the next one. */
+static void scan_complete(void)
+{
+    S.c.scans++;
+    if (S.cal_in_scan)
+        cal_scan_done();
+    S.cal_in_scan = false;
+    S.phase = PH_HOLD;
+}
+
+static void scan_release(void)
+{
+    /* PH_HOLD: the finished packet moves to the finisher once it is free. */
+    if (S.streaming) {
+        if (S.fin_state != FIN_NONE)
+            return;
+        S.fin_buf = S.cur;
+        S.cur ^= 1;
+        S.fin_state = FIN_CRC;
+        S.fin_pos = 0;
+        S.fin_crc = 0xFFFFu;
+        /* The frames sent before this one: those sent, and the one waiting in out. */
+        rig_put_u16(S.pkt[S.fin_buf] + 1, (uint16_t)(S.c.frames + (S.out_kind == OUT_FRAME)));
+    }
+    scan_begin();
+}
+
+static void scan_step(void)
+{
+    switch (S.phase) {
+    case PH_BEGIN:
+        scan_begin();
+        return;
+    case PH_HOLD:
+        scan_release();
+        return;
+    case PH_SETTLE:
+        if ((uint32_t)(hal_micros() - S.t_select) < RIG_SETTLE_US)
+            return;
+        S.ch = 0;
+        hal_adc_start(0);
+        S.phase = PH_CONVERT;
+        return;
+    default:
+        break;
+    }
+    if (hal_adc_busy())
+        return;
+    uint16_t v = hal_adc_result();
+    uint16_t cell = cell_of(S.bank, S.ch, S.sel);
+    /* Start the next conversion (or the next settle) before storing, so the ADC never idles
+     * while this one is booked. */
+    bool done = false;
+    if (S.ch + 1 < RIG_ADC_CHANNELS && cell_of(S.bank, (uint8_t)(S.ch + 1), S.sel) < N) {
+        S.ch++;
+        hal_adc_start(S.ch);
+    } else if (next_select()) {
+        select_now();
+    } else {
+        done = true;
+    }
+    rig_put_u16(S.pkt[S.cur] + PKT_VALUES + 2u * cell, v);
+    if (S.cal_in_scan) {
+        uint8_t *sum = S.cal + RIG_GRID_HEADER + 2u * cell;
+        rig_put_u16(sum, (uint16_t)(rig_get_u16(sum) + v));
+    }
+    if (done)
+        scan_complete();
+}
+
+/* The finisher: the CRC a chunk per pass, then COBS into out once out is free. */
+static void fin_step(void)
+{
+    if (S.fin_state == FIN_NONE)
+        return;
+    uint8_t *p = S.pkt[S.fin_buf];
+    if (S.fin_state == FIN_CRC) {
+        uint16_t end = S.fin_pos + CRC_CHUNK;
+        if (end > GRID_PACKET - 2u)
+            end = GRID_PACKET - 2u;
+        uint16_t crc = S.fin_crc;
+        for (uint16_t i = S.fin_pos; i < end; i++)
+            crc = rig_crc16_update(crc, p[i]);
+        S.fin_crc = crc;
+        S.fin_pos = end;
+        if (end < GRID_PACKET - 2u)
+            return;
+        rig_put_u16(p + GRID_PACKET - 2u, crc);
+        S.fin_state = FIN_READY;
+    }
+    if (S.out_kind != OUT_NONE)
+        return;
+    uint16_t n = rig_cobs_encode(p, GRID_PACKET, S.out, sizeof S.out - 1u);
+    S.out[n] = 0;
+    S.out_len = (uint16_t)(n + 1u);
+    S.out_kind = OUT_FRAME;
+    S.out_waited = false;
+    S.fin_state = FIN_NONE;
+}
+
+/* ---- calibration -------------------------------------------------------------------------- */
+
+static void cal_step(void)
+{
+    switch (S.cal_state) {
+    case CAL_IDLE:
+        if (S.cal_req_capture) {
+            S.cal_which = (S.cal_req_capture & 1u) ? RIG_CAL_DARK : RIG_CAL_BRIGHT;
+            S.cal_req_capture &= (uint8_t)~(1u << S.cal_which);
+            memset(S.cal, 0, sizeof S.cal);
+            S.cal_scans = 0;
+            S.cal_state = CAL_ARMED;    /* counts from the next scan that starts */
+        } else if (S.cal_req_read && !S.ee_job) {
+            S.cal_which = (S.cal_req_read & 1u) ? RIG_CAL_DARK : RIG_CAL_BRIGHT;
+            S.cal_req_read &= (uint8_t)~(1u << S.cal_which);
+            S.cal[1] = (S.flags_stored >> S.cal_which) & 1u;
+            S.cal_pos = 0;
+            S.cal_state = CAL_READING;
+        }
+        return;
+    case CAL_STORE_WAIT:
+        if (S.ee_job)
+            return;
+        S.ee_hdr[EE_H_FLAGS] |= (uint8_t)(1u << S.cal_which);
+        ee_start((uint8_t)(1u + S.cal_which));
+        S.cal[1] = 1;
+        S.cal_state = CAL_STORING;
+        return;
+    case CAL_STORING:
+        if (!S.ee_job)
+            S.cal_state = CAL_REPLY;
+        return;
+    case CAL_READING: {
+        /* From EEPROM a chunk per pass; zeros when nothing is stored. */
+        uint16_t base = S.cal_which == RIG_CAL_DARK ? EE_DARK : EE_BRIGHT;
+        uint16_t end = S.cal_pos + 2u * EE_CHUNK;
+        if (end > 2u * N)
+            end = 2u * N;
+        for (uint16_t i = S.cal_pos; i < end; i++)
+            S.cal[RIG_GRID_HEADER + i] = S.cal[1] ? hal_eeprom_read((uint16_t)(base + i)) : 0;
+        S.cal_pos = end;
+        if (end == 2u * N)
+            S.cal_state = CAL_REPLY;
+        return;
+    }
+    case CAL_REPLY:
+        /* CAL_DATA goes through out like a frame (it is as long as one), ahead of the next. */
+        if (S.out_kind != OUT_NONE)
+            return;
+        S.cal[0] = S.cal_which;
+        S.cal[2] = RIG_ROWS;
+        S.cal[3] = RIG_COLS;
+        S.out_len = rig_encode(RIG_MSG_CAL_DATA, S.cal, GRID_BODY, S.out, sizeof S.out);
+        S.out_kind = S.out_len ? OUT_CAL : OUT_NONE;
+        S.cal_state = CAL_IDLE;
+        return;
+    default:
+        return;     /* ARMED, CAPTURING: the scan moves them on */
+    }
+}
+
+/* ---- the host's messages ------------------------------------------------------------------ */
+
+static bool which_ok(const uint8_t *body)
+{
+    if (body[0] <= RIG_CAL_BRIGHT)
+        return true;
+    report_error(RIG_ERR_BAD_ARGUMENT);
+    return false;
+}
+
+static void on_packet(void *ctx, uint8_t type, const uint8_t *body, uint16_t len)
+{
+    (void)ctx;
+    (void)len;      /* the decoder checked it against the type */
+    S.host_heard = true;
+    S.last_host_us = hal_micros();
+    switch (type) {
+    case RIG_MSG_HELLO_REQ:
+        send_hello();
+        break;
+    case RIG_MSG_LAMPS:
+        S.lamps = body[0];
+        hal_lamps(S.lamps);
+        break;
+    case RIG_MSG_PING: {
+        uint8_t b[RIG_LEN_PONG];
+        memcpy(b, body, 4);
+        rig_put_u32(b + 4, hal_micros());
+        reply(RIG_MSG_PONG, b, sizeof b);
+        break;
+    }
+    case RIG_MSG_CAL_CAPTURE:
+        if (which_ok(body))
+            S.cal_req_capture |= (uint8_t)(1u << body[0]);
+        break;
+    case RIG_MSG_CAL_READ:
+        if (which_ok(body))
+            S.cal_req_read |= (uint8_t)(1u << body[0]);
+        break;
+    case RIG_MSG_STREAM:
+        if (body[0] > 1) {
+            report_error(RIG_ERR_BAD_ARGUMENT);
+            break;
+        }
+        S.streaming = body[0] != 0;
+        if (!S.streaming) {
+            /* Frames not yet on the wire go: frame_no counts only frames sent. */
+            S.fin_state = FIN_NONE;
+            if (S.out_kind == OUT_FRAME)
+                S.out_kind = OUT_NONE;
+        }
+        break;
+    case RIG_MSG_STATS_REQ:
+        send_stats();
+        break;
+    default:
+        /* A board-to-host message sent to the board: well formed, but not for us. */
+        S.rx_board_types++;
+        report_error(RIG_ERR_RX_UNKNOWN);
+        break;
+    }
+}
+
+static void on_drop(void *ctx, uint8_t reason)
+{
+    (void)ctx;
+    switch (reason) {
+    case RIG_DROP_CRC: report_error(RIG_ERR_RX_CRC); break;
+    case RIG_DROP_UNKNOWN_TYPE: report_error(RIG_ERR_RX_UNKNOWN); break;
+    case RIG_DROP_OVERSIZE: report_error(RIG_ERR_RX_OVERSIZE); break;
+    default: report_error(RIG_ERR_RX_LENGTH); break;
+    }
+}
+
+static void rx_step(void)
+{
+    /* A bounded number per pass keeps the pass short whatever the host sends. */
+    for (uint8_t i = 0; i < 16; i++) {
+        int16_t b = hal_rx_read();
+        if (b < 0)
+            return;
+        rig_decoder_feed(&S.dec, (uint8_t)b);
+    }
+}
+
+/* ---- buttons, output, LED ----------------------------------------------------------------- */
+
+static void buttons_step(uint32_t now)
+{
+    if ((int32_t)(now - S.btn_next) < 0)
+        return;
+    S.btn_next += BUTTON_SAMPLE_US;
+    if ((int32_t)(now - S.btn_next) >= 0)       /* the loop was late: sample on from now */
+        S.btn_next = now + BUTTON_SAMPLE_US;
+    uint8_t down = hal_buttons_down();
+    for (uint8_t b = 0; b < RIG_BUTTONS; b++) {
+        if (!(down & (1u << b))) {
+            S.btn_run[b] = 0;
+        } else if (S.btn_run[b] < RIG_DEBOUNCE_MS && ++S.btn_run[b] == RIG_DEBOUNCE_MS) {
+            /* Accepted once, after 20 steady samples; held longer it stays one press. */
+            S.btn_count[b]++;
+            S.btn_unsent |= (uint8_t)(1u << b);
+        }
+    }
+}
+
+static void tx_step(void)
+{
+    /* Button events are not replies: one that does not fit waits, carrying the running
+     * count, so a press is never lost. */
+    for (uint8_t b = 0; b < RIG_BUTTONS && S.btn_unsent; b++) {
+        if (!(S.btn_unsent & (1u << b)))
+            continue;
+        uint8_t body[RIG_LEN_BUTTON];
+        body[0] = b;
+        rig_put_u16(body + 1, S.btn_count[b]);
+        if (send_small(RIG_MSG_BUTTON, body, sizeof body))
+            S.btn_unsent &= (uint8_t)~(1u << b);
+    }
+    if (S.out_kind == OUT_NONE)
+        return;
+    uint16_t need = S.out_len + (S.out_kind == OUT_FRAME ? TX_RESERVE : 0u);
+    if (hal_tx_free() < need) {
+        if (S.out_kind == OUT_FRAME && !S.out_waited) {
+            S.out_waited = true;
+            S.c.frames_waited++;
+        }
+        return;
+    }
+    hal_tx_write(S.out, S.out_len);
+    if (S.out_kind == OUT_FRAME)
+        S.c.frames++;
+    S.out_kind = OUT_NONE;
+}
+
+static void led_step(uint32_t now)
+{
+    if (S.host_heard && (uint32_t)(now - S.last_host_us) >= HOST_QUIET_US)
+        S.host_heard = false;
+    if ((uint32_t)(now - S.blink_t) >= BLINK_US) {
+        S.blink_t += BLINK_US;
+        S.blink = !S.blink;
+    }
+    bool on = S.host_heard || S.blink;
+    if (on != S.led) {
+        S.led = on;
+        hal_status_led(on);
+    }
+}
+
+/* ---- the two entry points ----------------------------------------------------------------- */
+
+void rig_setup(void)
+{
+    memset(&S, 0, sizeof S);
+    hal_init();
+    S.wd_reset = hal_reset_was_watchdog();
+    S.streaming = true;
+    S.lamps = 0;
+    hal_lamps(0);
+    hal_status_led(false);
+    rig_decoder_init(&S.dec, S.rx_buf, sizeof S.rx_buf, on_packet, on_drop, NULL);
+
+    bool ee_ok = ee_load();
+    if (ee_ok) {
+        S.flags_stored = S.ee_hdr[EE_H_FLAGS];
+    } else {
+        uint32_t seed = rig_get_u32(S.ee_hdr + EE_H_ID);
+        S.ee_hdr[0] = EE_MAGIC0;
+        S.ee_hdr[1] = EE_MAGIC1;
+        S.ee_hdr[2] = EE_LAYOUT;
+        S.ee_hdr[3] = RIG_ROWS;
+        S.ee_hdr[4] = RIG_COLS;
+        S.ee_hdr[EE_H_FLAGS] = 0;
+        rig_put_u32(S.ee_hdr + EE_H_ID, new_board_id(seed));
+        S.flags_stored = 0;
+        if (hal_eeprom_size() >= EE_LEN)
+            ee_start(EE_REGION_ZERO);
+    }
+
+    uint32_t now = hal_micros();
+    S.btn_next = now + BUTTON_SAMPLE_US;
+    S.blink_t = now;
+    S.phase = PH_BEGIN;
+    send_hello();
+    if (S.wd_reset)
+        report_error(RIG_ERR_WATCHDOG);
+    if (!ee_ok)
+        report_error(RIG_ERR_EEPROM);
+    hal_watchdog_start();
+}
+
+void rig_poll(void)
+{
+    uint32_t start = hal_micros();
+    hal_watchdog_kick();
+    /* The scan is stepped between the other jobs so a finished conversion waits for at most
+     * one short job before the next one starts. */
+    scan_step();
+    rx_step();
+    scan_step();
+    buttons_step(start);
+    fin_step();
+    scan_step();
+    tx_step();
+    cal_step();
+    ee_step();
+    scan_step();
+    led_step(start);
+    uint32_t dt = hal_micros() - start;
+    if (dt > S.loop_max_us)
+        S.loop_max_us = dt;
+}
+
+const rig_counters *rig_counters_get(void)
+{
+    S.c.loop_max_us = sat16(S.loop_max_us);
+    S.c.board_id = rig_get_u32(S.ee_hdr + EE_H_ID);
+    S.c.flags = hello_flags();
+    S.c.eeprom_idle = !S.ee_job;
+    S.c.streaming = S.streaming;
+    S.c.lamps = S.lamps;
+    S.c.led = S.led;
+    return &S.c;
+}

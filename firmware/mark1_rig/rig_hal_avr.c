@@ -1,0 +1,390 @@
+/* The HAL (rig_hal.h) for the ATmega328P and ATmega2560, with avr-libc's register names only,
+ * so one file serves both the bare avr-gcc build (firmware/avr/main.c) and the Arduino IDE.
+ * Under the Arduino core, init() has already set the timers and the ADC for its own use, so
+ * everything used here is configured again from scratch; millis() is not used. Timer0 (the
+ * Arduino's millis) is left alone. The whole file is empty on other compilers. */
+#if defined(__AVR__)
+
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <avr/wdt.h>
+#include <string.h>
+#include <util/atomic.h>
+
+#include "rig_board.h"
+#include "rig_hal.h"
+
+#ifndef F_CPU
+#error "rig_hal_avr.c: F_CPU is not set (16000000UL on the Uno and Mega)"
+#endif
+
+/* ---- pins: a port letter from rig_board.h to its PINx; DDRx and PORTx follow it ------------- */
+
+static inline __attribute__((always_inline)) volatile uint8_t *pin_reg(char port)
+{
+    switch (port) {
+#ifdef PINA
+    case 'A': return &PINA;
+#endif
+#ifdef PINB
+    case 'B': return &PINB;
+#endif
+#ifdef PINC
+    case 'C': return &PINC;
+#endif
+#ifdef PIND
+    case 'D': return &PIND;
+#endif
+#ifdef PINL
+    case 'L': return &PINL;
+#endif
+    default: return &PINB;
+    }
+}
+/* On both chips DDRx is at PINx + 1 and PORTx at PINx + 2. */
+#define PIN_OF(p) (pin_reg(p)[0])
+#define DDR_OF(p) (pin_reg(p)[1])
+#define PORT_OF(p) (pin_reg(p)[2])
+
+#define SELECT_MASK ((uint8_t)(0x0Fu << RIG_SELECT_BIT0))
+#define BUTTON_MASK ((uint8_t)(((1u << RIG_BUTTONS) - 1u) << RIG_BUTTON_BIT0))
+#define BANK_MASK ((uint8_t)(((1u << RIG_BANKS) - 1u) << RIG_BANK_BIT0))
+#define SR_LATCH _BV(RIG_SR_LATCH_BIT)
+#define SR_DATA _BV(RIG_SR_DATA_BIT)
+#define SR_CLOCK _BV(RIG_SR_CLOCK_BIT)
+
+/* ---- the microsecond clock: Timer1, prescaler 8, counting up with an overflow interrupt ------ */
+
+#if F_CPU == 16000000UL
+#define T1_SHIFT 1              /* 2 ticks a microsecond */
+#elif F_CPU == 8000000UL
+#define T1_SHIFT 0
+#else
+#error "rig_hal_avr.c: the microsecond clock needs F_CPU of 8 or 16 MHz"
+#endif
+#define T1_OVF_US (65536UL >> T1_SHIFT)
+
+static volatile uint32_t t1_base_us;    /* microseconds at the last overflow, wrapping */
+
+ISR(TIMER1_OVF_vect)
+{
+    t1_base_us += T1_OVF_US;
+}
+
+uint32_t hal_micros(void)
+{
+    uint32_t base;
+    uint16_t t;
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+    {
+        t = TCNT1;
+        base = t1_base_us;
+        /* An overflow that happened since interrupts were disabled is not in base yet. */
+        if ((TIFR1 & _BV(TOV1)) && t < 0x8000u)
+            base += T1_OVF_US;
+    }
+    return base + (t >> T1_SHIFT);
+}
+
+/* ---- serial: interrupt-driven rings ------------------------------------------------------- */
+
+#if defined(__AVR_ATmega2560__)
+#define TX_SIZE 2048u           /* a 20 x 20 frame (812 B on the wire) and the next one */
+#define RX_SIZE 64u
+#define UART_RX_VECT USART0_RX_vect
+#define UART_UDRE_VECT USART0_UDRE_vect
+#else
+#define TX_SIZE 256u            /* an 8 x 8 frame is 137 B on the wire */
+#define RX_SIZE 32u
+#define UART_RX_VECT USART_RX_vect
+#define UART_UDRE_VECT USART_UDRE_vect
+#endif
+#if (TX_SIZE & (TX_SIZE - 1u)) || (RX_SIZE & (RX_SIZE - 1u)) || RX_SIZE > 256u
+#error "rig_hal_avr.c: ring sizes must be powers of two (RX at most 256)"
+#endif
+
+static uint8_t tx_buf[TX_SIZE];
+static volatile uint16_t tx_head, tx_tail;     /* head: main writes; tail: the interrupt */
+static uint8_t rx_buf[RX_SIZE];
+static volatile uint8_t rx_head, rx_tail;      /* head: the interrupt; tail: main */
+
+ISR(UART_UDRE_VECT)
+{
+    uint16_t t = tx_tail;
+    UDR0 = tx_buf[t];
+    t = (t + 1u) & (TX_SIZE - 1u);
+    tx_tail = t;
+    if (t == tx_head)
+        UCSR0B &= (uint8_t)~_BV(UDRIE0);
+}
+
+ISR(UART_RX_VECT)
+{
+    uint8_t b = UDR0;
+    uint8_t next = (uint8_t)((rx_head + 1u) & (RX_SIZE - 1u));
+    if (next != rx_tail) {      /* full: the byte is lost, and the host's CRC notices */
+        rx_buf[rx_head] = b;
+        rx_head = next;
+    }
+}
+
+uint16_t hal_tx_free(void)
+{
+    uint16_t tail;
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE) { tail = tx_tail; }
+    return (uint16_t)(TX_SIZE - 1u - ((tx_head - tail) & (TX_SIZE - 1u)));
+}
+
+void hal_tx_write(const uint8_t *data, uint16_t len)
+{
+    uint16_t head = tx_head;
+    uint16_t first = TX_SIZE - head;
+    if (first > len)
+        first = len;
+    memcpy(tx_buf + head, data, first);
+    memcpy(tx_buf, data + first, len - first);
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+    {
+        tx_head = (head + len) & (TX_SIZE - 1u);
+        if (len)
+            UCSR0B |= _BV(UDRIE0);
+    }
+}
+
+int16_t hal_rx_read(void)
+{
+    uint8_t t = rx_tail;
+    if (t == rx_head)
+        return -1;
+    uint8_t b = rx_buf[t];
+    rx_tail = (uint8_t)((t + 1u) & (RX_SIZE - 1u));
+    return b;
+}
+
+/* ---- ADC ---------------------------------------------------------------------------------- */
+
+#if RIG_ADC_PRESCALER != 128
+#error "rig_hal_avr.c: only the ADC prescaler 128 is set up"
+#endif
+#define ADC_ON (_BV(ADEN) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0))
+
+void hal_adc_start(uint8_t adc_channel)
+{
+    ADMUX = (uint8_t)(_BV(REFS0) | (adc_channel & 7u));    /* AVcc reference */
+#ifdef MUX5
+    if (adc_channel & 8u)
+        ADCSRB |= _BV(MUX5);
+    else
+        ADCSRB &= (uint8_t)~_BV(MUX5);
+#endif
+    ADCSRA = ADC_ON | _BV(ADSC);
+}
+
+bool hal_adc_busy(void)
+{
+    return (ADCSRA & _BV(ADSC)) != 0;
+}
+
+uint16_t hal_adc_result(void)
+{
+    return ADC;
+}
+
+/* ---- multiplexers, lamps, buttons, LED ---------------------------------------------------- */
+
+void hal_mux_select(uint8_t bank, uint8_t channel)
+{
+#if RIG_BANK_PORT
+    /* Every bank off, the select lines moved, then the chosen bank on (EN is active low), so
+     * no two multiplexers ever drive one ADC input. */
+    PORT_OF(RIG_BANK_PORT) |= BANK_MASK;
+#else
+    (void)bank;
+#endif
+    PORT_OF(RIG_SELECT_PORT) =
+        (uint8_t)((PORT_OF(RIG_SELECT_PORT) & ~SELECT_MASK) | ((channel & 0x0Fu) << RIG_SELECT_BIT0));
+#if RIG_BANK_PORT
+    PORT_OF(RIG_BANK_PORT) &= (uint8_t)~_BV(RIG_BANK_BIT0 + bank);
+#endif
+}
+
+void hal_lamps(uint8_t mask)
+{
+    /* 74HC595: a rising clock edge shifts DS in, a rising latch edge shows the register on
+     * Q0-Q7. Lamp 7 goes first, so that after eight clocks lamp i sits on Qi. */
+    PORT_OF(RIG_SR_PORT) &= (uint8_t)~(SR_LATCH | SR_CLOCK);
+    for (int8_t i = 7; i >= 0; i--) {
+        if (mask & (1u << i))
+            PORT_OF(RIG_SR_PORT) |= SR_DATA;
+        else
+            PORT_OF(RIG_SR_PORT) &= (uint8_t)~SR_DATA;
+        PORT_OF(RIG_SR_PORT) |= SR_CLOCK;
+        PORT_OF(RIG_SR_PORT) &= (uint8_t)~SR_CLOCK;
+    }
+    PORT_OF(RIG_SR_PORT) |= SR_LATCH;
+}
+
+uint8_t hal_buttons_down(void)
+{
+    /* Buttons close to ground against the pull-ups: a 0 is "down". */
+    return (uint8_t)((~PIN_OF(RIG_BUTTON_PORT) & BUTTON_MASK) >> RIG_BUTTON_BIT0);
+}
+
+void hal_status_led(bool on)
+{
+    if (on)
+        PORT_OF(RIG_LED_PORT) |= _BV(RIG_LED_BIT);
+    else
+        PORT_OF(RIG_LED_PORT) &= (uint8_t)~_BV(RIG_LED_BIT);
+}
+
+/* ---- EEPROM: started and polled, never waited for ----------------------------------------- */
+
+uint16_t hal_eeprom_size(void)
+{
+    return (uint16_t)(E2END + 1u);
+}
+
+bool hal_eeprom_busy(void)
+{
+    return (EECR & _BV(EEPE)) != 0;
+}
+
+uint8_t hal_eeprom_read(uint16_t addr)
+{
+    /* A read during a write returns garbage; the core asks only when idle, and this bounded
+     * wait (one write, ~3.4 ms) covers a caller that does not. */
+    while (EECR & _BV(EEPE)) {
+    }
+    EEAR = addr;
+    EECR |= _BV(EERE);
+    return EEDR;
+}
+
+void hal_eeprom_write(uint16_t addr, uint8_t value)
+{
+    EEAR = addr;
+    EEDR = value;
+    /* EEPE must follow EEMPE within four cycles: no interrupt in between. EEPM = 0: erase and
+     * write in one operation. */
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+    {
+        EECR = _BV(EEMPE);
+        EECR |= _BV(EEPE);
+    }
+}
+
+/* ---- watchdog and reset cause ------------------------------------------------------------- */
+
+/* MCUSR must be read and the watchdog stopped before main(): after a watchdog reset the
+ * watchdog stays on with its shortest timeout and would reset the chip again during start-up
+ * (avr-libc FAQ). .noinit keeps the C start-up from clearing the copy. */
+static uint8_t reset_cause __attribute__((section(".noinit")));
+
+void rig_hal_early_reset_cause(void) __attribute__((naked, used, section(".init3")));
+void rig_hal_early_reset_cause(void)
+{
+    uint8_t cause = MCUSR;
+    if (cause == 0) {
+        /* Optiboot (the Uno's bootloader) clears MCUSR and hands its value over in r2. */
+        __asm__ __volatile__("mov %0, r2" : "=r"(cause));
+    }
+    reset_cause = cause;
+    MCUSR = 0;
+    wdt_disable();
+}
+
+void hal_watchdog_start(void)
+{
+    wdt_enable(WDTO_500MS);
+}
+
+void hal_watchdog_kick(void)
+{
+    wdt_reset();
+}
+
+bool hal_reset_was_watchdog(void)
+{
+    return (reset_cause & _BV(WDRF)) != 0;
+}
+
+uint32_t hal_entropy(void)
+{
+    /* The low bits of conversions of a channel no photocell uses (a floating pin on the Uno;
+     * the 1.1 V bandgap on the Mega, whose 16 channels are all taken), mixed with Timer1 and
+     * Timer0 read at each conversion's end: the timers drift against the ADC's noise. Called
+     * only when a new board id is drawn (first start), so its 1-2 ms wait is acceptable. */
+    uint32_t h = 0;
+    for (uint8_t i = 0; i < 12; i++) {
+#if RIG_ADC_CHANNELS < 8
+        ADMUX = (uint8_t)(_BV(REFS0) | RIG_ADC_CHANNELS);
+#else
+        ADCSRB &= (uint8_t)~_BV(MUX5);
+        ADMUX = (uint8_t)(_BV(REFS0) | 0x1Eu);             /* MUX5:0 = 011110: 1.1 V */
+#endif
+        ADCSRA = ADC_ON | _BV(ADSC);
+        while (ADCSRA & _BV(ADSC)) {
+        }
+        h = (h << 5 | h >> 27) ^ ADC ^ ((uint32_t)TCNT1 << 11) ^ ((uint32_t)TCNT0 << 24);
+    }
+    return h;
+}
+
+/* ---- set-up ------------------------------------------------------------------------------- */
+
+void hal_init(void)
+{
+    cli();
+    /* Timer1: normal mode, clock / 8, overflow interrupt. */
+    TCCR1A = 0;
+    TCCR1B = 0;
+    TCCR1C = 0;
+    TCNT1 = 0;
+    t1_base_us = 0;
+    TIFR1 = _BV(TOV1);
+    TIMSK1 = _BV(TOIE1);
+    TCCR1B = _BV(CS11);
+
+    /* UART0 8N1 with U2X. U2X before UBRR: simavr computes the baud rate when UBRR is
+     * written. 115200 -> UBRR 16, 1000000 -> UBRR 1 at 16 MHz. */
+    UCSR0B = 0;
+    tx_head = tx_tail = 0;
+    rx_head = rx_tail = 0;
+    UCSR0A = _BV(U2X0);
+    UBRR0 = (uint16_t)((F_CPU + 4UL * RIG_BAUD) / (8UL * RIG_BAUD) - 1UL);
+    UCSR0C = _BV(UCSZ01) | _BV(UCSZ00);
+    UCSR0B = _BV(RXEN0) | _BV(TXEN0) | _BV(RXCIE0);
+
+    /* ADC: AVcc reference, clock / 128, no auto trigger; digital inputs off on the photocell
+     * channels (less noise, less current). */
+    ADCSRA = ADC_ON;
+#ifdef ADCSRB
+    ADCSRB = 0;
+#endif
+    ADMUX = _BV(REFS0);
+#if RIG_ADC_CHANNELS >= 8
+    DIDR0 = 0xFF;
+#ifdef DIDR2
+    DIDR2 = (uint8_t)((1u << (RIG_ADC_CHANNELS - 8)) - 1u);
+#endif
+#else
+    DIDR0 = (uint8_t)((1u << RIG_ADC_CHANNELS) - 1u);
+#endif
+
+    DDR_OF(RIG_SELECT_PORT) |= SELECT_MASK;
+#if RIG_BANK_PORT
+    PORT_OF(RIG_BANK_PORT) |= BANK_MASK;         /* all banks off until the first select */
+    DDR_OF(RIG_BANK_PORT) |= BANK_MASK;
+#endif
+    PORT_OF(RIG_SR_PORT) &= (uint8_t)~(SR_LATCH | SR_DATA | SR_CLOCK);
+    DDR_OF(RIG_SR_PORT) |= SR_LATCH | SR_DATA | SR_CLOCK;
+    DDR_OF(RIG_BUTTON_PORT) &= (uint8_t)~BUTTON_MASK;
+    PORT_OF(RIG_BUTTON_PORT) |= BUTTON_MASK;     /* pull-ups */
+    PORT_OF(RIG_LED_PORT) &= (uint8_t)~_BV(RIG_LED_BIT);
+    DDR_OF(RIG_LED_PORT) |= _BV(RIG_LED_BIT);
+    EECR = 0;
+    sei();
+}
+
+#endif /* __AVR__ */
