@@ -57,9 +57,9 @@ def _of_kind(kind: str):
 
 
 def test_vectors_file_is_complete():
-    """Every line is one of the four kinds; every type and every drop reason has a vector."""
+    """Every line is one of the five kinds; every type and every drop reason has a vector."""
     kinds = [fields[0] for _, fields in VECTOR_LINES]
-    assert set(kinds) == {"crc", "cobs", "packet", "drop"}
+    assert set(kinds) == {"crc", "cobs", "packet", "drop", "stream"}
     assert {fields[1] for _, fields in VECTOR_LINES if fields[0] == "packet"} == set(NAME_TO_CLASS)
     assert {fields[1] for _, fields in VECTOR_LINES if fields[0] == "drop"} == set(P.DROP_REASONS)
     # all eleven of Wikipedia's COBS examples and the empty string
@@ -127,6 +127,39 @@ def test_drop_vector(fields):
     assert getattr(stats, reason) == 1
     assert stats.dropped == 1 and stats.packets == 0
     assert decoder.pending == 0
+
+
+def _garbage(seed: int, zero_in: int, n: int) -> bytes:
+    """The vectors file's seeded garbage (xorshift32; its header says how a byte is drawn)."""
+    x = seed
+    out = bytearray(n)
+    for i in range(n):
+        x ^= (x << 13) & 0xFFFFFFFF
+        x ^= x >> 17
+        x ^= (x << 5) & 0xFFFFFFFF
+        byte = x & 0xFF
+        if zero_in:
+            x ^= (x << 13) & 0xFFFFFFFF
+            x ^= x >> 17
+            x ^= (x << 5) & 0xFFFFFFFF
+            byte = 0 if x % zero_in == 0 else (byte or 0x80)
+        out[i] = byte
+    return bytes(out)
+
+
+@pytest.mark.parametrize("fields", _of_kind("stream"))
+def test_stream_vector(fields):
+    """The Python decoder counts a garbage stream as the C one does, fed whole or in pieces."""
+    _, seed, zero_in, n, counts = fields
+    data = _garbage(int(seed), int(zero_in), int(n))
+    want = P.DecoderStats(**{k: int(v) for k, v in (item.split("=") for item in counts.split(","))})
+    whole = P.Decoder()
+    whole.feed(data)
+    assert whole.stats == want
+    pieces = P.Decoder()
+    for i in range(0, len(data), 997):
+        pieces.feed(data[i:i + 997])
+    assert pieces.stats == want
 
 
 def _packet_wires() -> list[bytes]:

@@ -221,6 +221,37 @@ static void vector_drop(int reason, const uint8_t *wire, long nw, int line)
     check_stats_agree(&dec, &snk, "drop vector");
 }
 
+static uint32_t rng_state;
+static uint32_t rng(void)       /* xorshift32 (Marsaglia 2003): seeded, the same on every run */
+{
+    uint32_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return rng_state = x;
+}
+
+static void run_garbage(uint32_t seed, unsigned zero_in, unsigned long n_bytes, const char *where);
+
+static void vector_stream(const char *seed_s, const char *zero_s, const char *n_s, const char *counts, int line)
+{
+    unsigned long want[7];
+    unsigned long packets;
+    unsigned long seed = strtoul(seed_s, NULL, 10), zero_in = strtoul(zero_s, NULL, 10);
+    unsigned long n = strtoul(n_s, NULL, 10);
+    if (sscanf(counts, "packets=%lu,oversize=%lu,cobs=%lu,short=%lu,crc=%lu,unknown_type=%lu,length=%lu",
+               &packets, &want[1], &want[2], &want[3], &want[4], &want[5], &want[6]) != 7) {
+        CHECK(0, "line %d: bad stream counts", line);
+        return;
+    }
+    char where[32];
+    snprintf(where, sizeof where, "line %d", line);
+    run_garbage((uint32_t)seed, (unsigned)zero_in, n, where);
+    CHECK(snk.packets == packets, "line %d: %lu packets, want %lu", line, snk.packets, packets);
+    for (int r = 1; r < 7; r++)
+        CHECK(snk.drops[r] == want[r], "line %d: %lu %s, want %lu", line, snk.drops[r], reason_names[r], want[r]);
+}
+
 static int read_vectors(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -230,7 +261,7 @@ static int read_vectors(const char *path)
     }
     static char text[LINE_MAX_CHARS];
     static uint8_t a[BYTES_MAX], b[BYTES_MAX];
-    int line = 0, n_crc = 0, n_cobs = 0, n_drop = 0;
+    int line = 0, n_crc = 0, n_cobs = 0, n_drop = 0, n_stream = 0;
     int seen_type[256] = {0}, seen_reason[7] = {0};
     while (fgets(text, sizeof text, f)) {
         line++;
@@ -277,6 +308,9 @@ static int read_vectors(const char *path)
                 seen_reason[reason]++;
             }
             n_drop++;
+        } else if (strcmp(field[0], "stream") == 0 && nf == 5) {
+            vector_stream(field[1], field[2], field[3], field[4], line);
+            n_stream++;
         } else {
             CHECK(0, "line %d: not a vector line (kind %s, %d fields)", line, field[0], nf);
         }
@@ -289,39 +323,30 @@ static int read_vectors(const char *path)
         CHECK(seen_type[types[i]] > 0, "no packet vector of type 0x%02x", types[i]);
     for (int r = 1; r < 7; r++)
         CHECK(seen_reason[r] > 0, "no drop vector for %s", reason_names[r]);
-    CHECK(n_crc >= 5 && n_cobs >= 12 && n_drop >= 6, "too few vectors: %d crc, %d cobs, %d drop", n_crc,
-          n_cobs, n_drop);
-    printf("vectors: %d crc, %d cobs, %d packet, %d drop lines\n", n_crc, n_cobs, n_packets, n_drop);
+    CHECK(n_crc >= 5 && n_cobs >= 12 && n_drop >= 6 && n_stream >= 1,
+          "too few vectors: %d crc, %d cobs, %d drop, %d stream", n_crc, n_cobs, n_drop, n_stream);
+    printf("vectors: %d crc, %d cobs, %d packet, %d drop, %d stream lines\n", n_crc, n_cobs, n_packets, n_drop,
+           n_stream);
     return 0;
 }
 
 /* ---- streams ------------------------------------------------------------------------------ */
 
-static uint32_t rng_state;
-static uint32_t rng(void)       /* xorshift32 (Marsaglia 2003): seeded, the same on every run */
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
-
-/* A million random bytes; the expected number of verdicts comes from the stream's own runs
- * between zeros, counted here apart from the parser. */
-static void test_garbage(uint32_t seed, unsigned zero_in)
+/* Seeded garbage through a fresh decoder (the vectors file's "stream" lines say how the bytes
+ * are drawn); the expected number of verdicts comes from the stream's own runs between zeros,
+ * counted here apart from the parser. */
+static void run_garbage(uint32_t seed, unsigned zero_in, unsigned long n_bytes, const char *where)
 {
     rng_state = seed;
     fresh_decoder(RIG_MAX_ENCODED);
     unsigned long run = 0, frames = 0, oversize = 0;
-    for (unsigned long i = 0; i < 1000000ul; i++) {
-        /* zero_in: one byte in that many is forced to 0, to vary the frame lengths */
+    for (unsigned long i = 0; i < n_bytes; i++) {
         uint8_t byte = (uint8_t)rng();
         if (zero_in)
             byte = rng() % zero_in == 0 ? 0 : (byte ? byte : 0x80);
         rig_decoder_feed(&dec, byte);
         if (dec.len > dec.cap)
-            CHECK(0, "garbage: buffer holds %u bytes", dec.len);
+            CHECK(0, "%s: buffer holds %u bytes", where, dec.len);
         if (byte) {
             if (++run == RIG_MAX_ENCODED + 1ul)
                 oversize++;
@@ -331,15 +356,20 @@ static void test_garbage(uint32_t seed, unsigned zero_in)
             run = 0;
         }
     }
-    check_stats_agree(&dec, &snk, "garbage");
-    CHECK(snk.drops[RIG_DROP_OVERSIZE] == oversize, "garbage seed %u: %lu oversize, want %lu", seed,
+    check_stats_agree(&dec, &snk, where);
+    CHECK(snk.drops[RIG_DROP_OVERSIZE] == oversize, "%s: %lu oversize, want %lu", where,
           snk.drops[RIG_DROP_OVERSIZE], oversize);
     CHECK(snk.packets + total_drops(&snk) - snk.drops[RIG_DROP_OVERSIZE] == frames,
-          "garbage seed %u: %lu packets + drops, want %lu frames", seed,
+          "%s: %lu packets + drops, want %lu frames", where,
           snk.packets + total_drops(&snk) - snk.drops[RIG_DROP_OVERSIZE], frames);
-    printf("garbage seed %u (1 in %u zero): %lu frames, %lu oversize -> packets %lu, cobs %lu, short %lu, "
-           "crc %lu, unknown_type %lu, length %lu\n",
-           seed, zero_in ? zero_in : 256, frames, oversize, snk.packets, snk.drops[RIG_DROP_COBS],
+}
+
+static void test_garbage(uint32_t seed, unsigned zero_in)
+{
+    run_garbage(seed, zero_in, 1000000ul, "garbage");
+    printf("garbage seed %u (1 in %u zero): packets %lu, oversize %lu, cobs %lu, short %lu, crc %lu, "
+           "unknown_type %lu, length %lu\n",
+           seed, zero_in ? zero_in : 256, snk.packets, snk.drops[RIG_DROP_OVERSIZE], snk.drops[RIG_DROP_COBS],
            snk.drops[RIG_DROP_SHORT], snk.drops[RIG_DROP_CRC], snk.drops[RIG_DROP_UNKNOWN_TYPE],
            snk.drops[RIG_DROP_LENGTH]);
 }
