@@ -420,14 +420,15 @@ def _expand(fmt: str) -> str:
 
 
 _WIDTH = {"B": 0xFF, "H": 0xFFFF, "I": 0xFFFFFFFF}
-# Fields whose protocol meaning is narrower than their bytes: which, on and valid are 0 or 1; a
-# button is one of three.
+# Fields whose protocol meaning is narrower than their bytes: which, on and valid are 0 or 1, a
+# button is one of three, a grid side is 1-20.
 _NARROW = {
-    (CalCapture, "which"): 1, (CalRead, "which"): 1, (Stream, "on"): 1, (Button, "button"): BUTTONS - 1,
+    (CalCapture, "which"): (0, 1), (CalRead, "which"): (0, 1), (Stream, "on"): (0, 1),
+    (Button, "button"): (0, BUTTONS - 1), (Hello, "rows"): (1, MAX_SIDE), (Hello, "cols"): (1, MAX_SIDE),
 }
-# The largest value each field of a fixed-length message may take.
-_HIGH = {
-    cls: tuple(_NARROW.get((cls, name), _WIDTH[code])
+# The (lowest, highest) value each field of a fixed-length message may take.
+_RANGES = {
+    cls: tuple(_NARROW.get((cls, name), (0, _WIDTH[code]))
                for name, code in zip(_FIELDS[cls], _expand(layout.format)))
     for cls, layout in _FIXED.items()
 }
@@ -453,8 +454,8 @@ def encode(message: Message) -> bytes:
     """
     cls = type(message)
     if cls in _FIXED:
-        fields = [_check_int(cls, name, getattr(message, name), 0, high)
-                  for name, high in zip(_FIELDS[cls], _HIGH[cls])]
+        fields = [_check_int(cls, name, getattr(message, name), low, high)
+                  for name, (low, high) in zip(_FIELDS[cls], _RANGES[cls])]
         return encode_packet(cls.TYPE, _FIXED[cls].pack(*fields))
     if cls is Frame:
         a = _grid_values(cls, message.values)

@@ -259,6 +259,13 @@ def test_protocol_imports_neither_serial_nor_pygame():
 # ---- encode refuses bad arguments ----------------------------------------------------------
 
 
+def _hello(**kw) -> P.Hello:
+    base = dict(proto_major=1, proto_minor=0, fw_major=0, fw_minor=1, fw_patch=0, board=1, rows=8,
+                cols=8, adc_bits=10, flags=0, board_id=1, baud=115200, adc_clock_khz=125, settle_us=50,
+                settles_per_frame=8)
+    return P.Hello(**(base | kw))
+
+
 @pytest.mark.parametrize(("message", "match"), [
     (P.Lamps(mask=256), r"Lamps\.mask is 256; it must be a whole number 0-255"),
     (P.Lamps(mask=-1), r"Lamps\.mask is -1"),
@@ -268,6 +275,9 @@ def test_protocol_imports_neither_serial_nor_pygame():
     (P.CalRead(which=2), r"CalRead\.which is 2; it must be a whole number 0-1"),
     (P.Stream(on=2), r"Stream\.on is 2"),
     (P.Button(button=3, presses=1), r"Button\.button is 3; it must be a whole number 0-2"),
+    (_hello(rows=21), r"Hello\.rows is 21; it must be a whole number 1-20"),
+    (_hello(cols=0), r"Hello\.cols is 0; it must be a whole number 1-20"),
+    (_hello(board_id=2**32), r"Hello\.board_id is 4294967296"),
     (P.Frame(frame_no=0, values=np.zeros((21, 1), np.uint16)), r"Frame\.values has shape \(21, 1\)"),
     (P.Frame(frame_no=0, values=np.zeros((0, 4), np.uint16)), r"Frame\.values has shape \(0, 4\)"),
     (P.Frame(frame_no=0, values=np.zeros(4, np.uint16)), r"Frame\.values has shape \(4,\)"),
@@ -294,13 +304,6 @@ def test_encode_packet_refuses_an_oversize_body_and_a_bad_type():
 
 
 # ---- frame-rate limit (PROTOCOL.md's formula, figures worked by hand) -----------------------
-
-
-def _hello(**kw) -> P.Hello:
-    base = dict(proto_major=1, proto_minor=0, fw_major=0, fw_minor=1, fw_patch=0, board=1, rows=8,
-                cols=8, adc_bits=10, flags=0, board_id=1, baud=115200, adc_clock_khz=125, settle_us=50,
-                settles_per_frame=8)
-    return P.Hello(**(base | kw))
 
 
 def test_frame_rate_limit_uno_8x8_is_wire_bound():
@@ -350,8 +353,8 @@ def _grid():
 
 MESSAGES = st.one_of(
     st.builds(P.Hello, proto_major=u8, proto_minor=u8, fw_major=u8, fw_minor=u8, fw_patch=u8, board=u8,
-              rows=u8, cols=u8, adc_bits=u8, flags=u8, board_id=u32, baud=u32, adc_clock_khz=u16,
-              settle_us=u16, settles_per_frame=u16),
+              rows=st.integers(1, 20), cols=st.integers(1, 20), adc_bits=u8, flags=u8, board_id=u32,
+              baud=u32, adc_clock_khz=u16, settle_us=u16, settles_per_frame=u16),
     st.builds(P.Frame, frame_no=u16, values=_grid()),
     st.builds(P.Button, button=st.integers(0, 2), presses=u16),
     st.builds(P.Pong, token=u32, board_us=u32),
