@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hardware.commands import add_rig_parser
+
 from . import experiments
 from .atomicfile import check_writable
 from .errors import ConfigError, DeviceError, Mark1Error, StateFileError
@@ -529,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     ki.add_argument("--out-of-order", action="store_true", help=argparse.SUPPRESS)
     ki.set_defaults(func=cmd_kiosk)
     add_lecture_parser(sub, _Parser)
+    add_rig_parser(sub, _Parser)
     return p
 
 

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,28 +155,48 @@ static void mux_update(void)
     }
 }
 
-#if RIG_ADC_CHANNELS > 8
-/* simavr 1.6 (Debian 12's) keeps input values for ADC0-7 only (fixed upstream in 1.7, commit
- * "Fix ADCs>7"): the ATmega2560's ADC8-15 would read whatever lies after that array. So the
- * reads of the ADC data registers are wrapped: for a single-ended channel above 7, simavr's own
- * conversion runs with that channel's millivolts lent to ADC0's slot for the one call. With a
- * fixed simavr the wrapper does the same thing, harmlessly. */
+/* The ADC's data registers are read through these wrappers, for three things simavr cannot
+ * feed through its input IRQs:
+ *   - simavr 1.6 (Debian 12's) keeps input values for ADC0-7 only (fixed upstream in 1.7,
+ *     commit "Fix ADCs>7"): the ATmega2560's ADC8-15 would read whatever lies after that array;
+ *   - an input no multiplexer drives (the Uno's A4-A7) floats, and reads noise;
+ *   - the 1.1 V bandgap reads a little noisy on a real chip, not always the same count.
+ * The firmware draws its random board id from the last two; without them every simulated
+ * board would draw the same id. Each is done by lending the value to ADC0's slot (or the
+ * bandgap's millivolts to the mux entry) for the one call to simavr's own conversion. */
 static avr_adc_t *adc;
 static avr_io_read_t adcl_read, adch_read;
-static void *adcl_param, *adch_param;
+static void *adcl_param;
+static uint64_t noise_state;
+
+static uint32_t noise(uint32_t below)
+{
+    noise_state ^= noise_state << 13;    /* xorshift64: plenty for electrical noise */
+    noise_state ^= noise_state >> 7;
+    noise_state ^= noise_state << 17;
+    return (uint32_t)(noise_state % below);
+}
 
 static uint8_t wrapped_adcl(avr_t *a, avr_io_addr_t addr, void *param)
 {
     uint8_t muxi = avr_regbit_get_array(a, adc->mux, ARRAY_SIZE(adc->mux));
     avr_adc_mux_t mode = adc->muxmode[muxi];
-    if (adc->read_status || mode.kind != ADC_MUX_SINGLE || mode.src < 8 ||
-        mode.src >= RIG_ADC_CHANNELS)
+    if (adc->read_status)
         return adcl_read(a, addr, param);
     avr_adc_mux_t lent = mode;
-    lent.src = 0;
     uint16_t adc0 = adc->adc_values[0];
+    if (mode.kind == ADC_MUX_SINGLE && mode.src >= RIG_ADC_CHANNELS) {
+        lent.src = 0;                    /* floating: anything from 0 to 5 V */
+        adc->adc_values[0] = (uint16_t)noise(SIM_MV_MAX + 1);
+    } else if (mode.kind == ADC_MUX_SINGLE && mode.src >= 8) {
+        lent.src = 0;
+        adc->adc_values[0] = (uint16_t)adc_mv[mode.src];
+    } else if (mode.kind == ADC_MUX_REF && mode.src > 20) {
+        lent.src = mode.src - 10 + noise(21);   /* +-10 mV, about 2 counts */
+    } else {
+        return adcl_read(a, addr, param);
+    }
     adc->muxmode[muxi] = lent;
-    adc->adc_values[0] = (uint16_t)adc_mv[mode.src];
     uint8_t v = adcl_read(a, addr, param);
     adc->muxmode[muxi] = mode;
     adc->adc_values[0] = adc0;
@@ -199,15 +220,15 @@ static void adc_wrap(void)
         fprintf(stderr, "mark1-rig-sim: this simavr's %s has no ADC\n", SIM_MCU);
         exit(2);
     }
+    if (getrandom(&noise_state, sizeof noise_state, 0) != sizeof noise_state || !noise_state)
+        noise_state = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid() ^ 0x9E3779B97F4A7C15ULL;
     avr_io_addr_t l = AVR_DATA_TO_IO(adc->r_adcl), h = AVR_DATA_TO_IO(adc->r_adch);
     adcl_read = avr->io[l].r.c;
     adcl_param = avr->io[l].r.param;
     adch_read = avr->io[h].r.c;
-    adch_param = avr->io[h].r.param;
     avr->io[l].r.c = wrapped_adcl;
     avr->io[h].r.c = wrapped_adch;
 }
-#endif
 
 /* ---------------------------------------------------------------- pins */
 /* Called with a port's "all pins" value (outputs as driven, inputs as read) whenever one of
@@ -692,9 +713,7 @@ int main(int argc, char **argv)
 #if RIG_BANK_PORT != 0
     watch_port(RIG_BANK_PORT);
 #endif
-#if RIG_ADC_CHANNELS > 8
     adc_wrap();
-#endif
     board_sync();
     pty_start();
 
