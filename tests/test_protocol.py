@@ -174,6 +174,7 @@ def test_vector_stream_fed_whole_and_byte_by_byte():
     bytewise = [m for i in range(len(stream)) for m in one_by_one.feed(stream[i:i + 1])]
     assert [P.encode(m) for m in whole] == wires
     assert bytewise == whole
+    assert P.decode(stream) == whole
 
 
 def test_every_vector_cut_at_every_byte_is_dropped_and_the_next_frame_kept():
