@@ -14,7 +14,9 @@
 #     and -I for the core and the board's variant, and LTO;
 #   - archives the core into core.a and links with --gc-sections;
 #   - refuses a program larger than the board's flash (boards.txt upload.maximum_size) or
-#     globals larger than its RAM (upload.maximum_data_size).
+#     globals larger than its RAM (upload.maximum_data_size); here, as for `make firmware`, the
+#     globals must leave ARDUINO_STACK_MIN bytes of RAM for the stack (the core's own globals,
+#     millis() and the like, come on top of the firmware's in this build).
 # Left out: the IDE also writes prototypes for functions the .ino defines; the sketch's .ino
 # only defines setup() and loop(), which Arduino.h declares. Warnings: the IDE's default shows
 # none; here the sketch's own files get -Wall -Wextra -Werror (the core keeps -w).
@@ -47,6 +49,7 @@ ARDUINO_OWN_WARN  := -Wall -Wextra -Werror
 # and the core's WString.cpp needs it (Arduino's own toolchain, gcc 7, defines it for both).
 ARDUINO_DEBIAN_FIX := -DDECIMAL_DIG=__DECIMAL_DIG__
 
+ARDUINO_STACK_MIN := 512
 ARDUINO_BOARDS :=
 
 # arduino_board(name, mcu, variant, ARDUINO_<board> macro, extra -D flags, flash max, RAM max)
@@ -65,10 +68,11 @@ $(1)_COPIES   := $$(patsubst %,$$($(1)_AD)/sketch/%,$(ARDUINO_SRC) $(ARDUINO_HDR
 arduino-check-$(1): $$($(1)_AD)/$(SKETCH).ino.hex
 	@flash=$$$$($(AVR_SIZE) -A $$($(1)_AD)/$(SKETCH).ino.elf | awk '/^\.(text|data|bootloader) /{s+=$$$$2} END{print s+0}'); \
 	ram=$$$$($(AVR_SIZE) -A $$($(1)_AD)/$(SKETCH).ino.elf | awk '/^\.(data|bss|noinit) /{s+=$$$$2} END{print s+0}'); \
-	echo "arduino-check $(1): the sketch builds against the Arduino core ($(3) variant, $(2)):" \
+	echo "arduino-check $(1): compiled and linked against the Arduino core ($(3) variant, $(2)):" \
 	     "program $$$$flash of $(6) bytes, globals $$$$ram of $(7) bytes"; \
 	if [ $$$$flash -gt $(6) ]; then echo "arduino-check $(1): the program is too big for the board" >&2; exit 1; fi; \
-	if [ $$$$ram -gt $(7) ]; then echo "arduino-check $(1): the globals do not fit in the board's RAM" >&2; exit 1; fi
+	if [ $$$$(($(7) - ram)) -lt $(ARDUINO_STACK_MIN) ]; then \
+		echo "arduino-check $(1): the globals leave less than $(ARDUINO_STACK_MIN) B of RAM for the stack" >&2; exit 1; fi
 
 $$($(1)_AD)/$(SKETCH).ino.hex: $$($(1)_AD)/$(SKETCH).ino.elf
 	$(AVR_OBJCOPY) -O ihex -R .eeprom $$< $$@
