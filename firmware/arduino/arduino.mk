@@ -84,13 +84,13 @@ $$($(1)_AD)/core/core.a: $$($(1)_CORE_OBJ)
 	@rm -f $$@
 	avr-gcc-ar rcs $$@ $$^
 
-$$($(1)_AD)/core/%.c.o: $(ARDUINO_CORE_DIR)/%.c | arduino-core-present
+$$($(1)_AD)/core/%.c.o: $(ARDUINO_CORE_DIR)/%.c arduino/arduino.mk | arduino-core-present
 	@mkdir -p $$(@D)
 	$(AVR_CC) $(ARDUINO_C_FLAGS) $(ARDUINO_CORE_WARN) $$($(1)_DEFS) $$($(1)_INC) $$< -o $$@
-$$($(1)_AD)/core/%.cpp.o: $(ARDUINO_CORE_DIR)/%.cpp | arduino-core-present
+$$($(1)_AD)/core/%.cpp.o: $(ARDUINO_CORE_DIR)/%.cpp arduino/arduino.mk | arduino-core-present
 	@mkdir -p $$(@D)
 	avr-g++ $(ARDUINO_CPP_FLAGS) $(ARDUINO_CORE_WARN) $$($(1)_DEFS) $$($(1)_INC) $$< -o $$@
-$$($(1)_AD)/core/%.S.o: $(ARDUINO_CORE_DIR)/%.S | arduino-core-present
+$$($(1)_AD)/core/%.S.o: $(ARDUINO_CORE_DIR)/%.S arduino/arduino.mk | arduino-core-present
 	@mkdir -p $$(@D)
 	$(AVR_CC) $(ARDUINO_S_FLAGS) $$($(1)_DEFS) $$($(1)_INC) $$< -o $$@
 
@@ -98,16 +98,16 @@ $$($(1)_AD)/core/%.S.o: $(ARDUINO_CORE_DIR)/%.S | arduino-core-present
 $$($(1)_COPIES): $$($(1)_AD)/sketch/%: $(SKETCH)/%
 	@mkdir -p $$(@D)
 	cp $$< $$@
-$$($(1)_AD)/sketch/$(SKETCH).ino.cpp: $(ARDUINO_INOS) | arduino-sketch-present
+$$($(1)_AD)/sketch/$(SKETCH).ino.cpp: $(ARDUINO_INOS) arduino/arduino.mk | arduino-sketch-present
 	@mkdir -p $$(@D)
 	{ echo '#include <Arduino.h>'; for f in $(ARDUINO_INOS); do \
 		echo "#line 1 \"$$$$(cd $$$$(dirname $$$$f) && pwd)/$$$$(basename $$$$f)\""; cat $$$$f; done; } > $$@
 
-$$($(1)_AD)/sketch/%.cpp.o: $$($(1)_AD)/sketch/%.cpp $$($(1)_COPIES) | arduino-core-present
+$$($(1)_AD)/sketch/%.cpp.o: $$($(1)_AD)/sketch/%.cpp $$($(1)_COPIES) arduino/arduino.mk | arduino-core-present
 	avr-g++ $(ARDUINO_CPP_FLAGS) $(ARDUINO_OWN_WARN) $$($(1)_DEFS) $$($(1)_INC) $$< -o $$@
-$$($(1)_AD)/sketch/%.c.o: $$($(1)_AD)/sketch/%.c $$($(1)_COPIES) | arduino-core-present
+$$($(1)_AD)/sketch/%.c.o: $$($(1)_AD)/sketch/%.c $$($(1)_COPIES) arduino/arduino.mk | arduino-core-present
 	$(AVR_CC) $(ARDUINO_C_FLAGS) $(ARDUINO_OWN_WARN) $$($(1)_DEFS) $$($(1)_INC) $$< -o $$@
-$$($(1)_AD)/sketch/%.S.o: $$($(1)_AD)/sketch/%.S $$($(1)_COPIES) | arduino-core-present
+$$($(1)_AD)/sketch/%.S.o: $$($(1)_AD)/sketch/%.S $$($(1)_COPIES) arduino/arduino.mk | arduino-core-present
 	$(AVR_CC) $(ARDUINO_S_FLAGS) $$($(1)_DEFS) $$($(1)_INC) $$< -o $$@
 endef
 
