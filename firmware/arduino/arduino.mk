@@ -1,7 +1,8 @@
 # `make -C firmware arduino-check`: the sketch folder built the way the Arduino IDE builds it,
 # against the real Arduino AVR core (Debian's arduino-core-avr: the core's sources and its
-# "standard" and "mega" variants), for the Uno and the Mega, linked to an .elf. The avr-gcc build
-# (`make firmware`) never sees the Arduino core; this proves that the same folder, opened in the
+# "standard", "eightanaloginputs" and "mega" variants), for the Uno, the Nano, the Mega and the
+# Mega with a 16 x 16 grid, each linked to an .elf. The avr-gcc build (`make firmware`) never
+# sees the Arduino core; this proves that the same folder, opened in the
 # IDE, compiles and links there too (no clash with the core's interrupt handlers or names, no
 # host-only file in the folder, a program that fits).
 #
@@ -111,8 +112,9 @@ $$($(1)_AD)/sketch/%.S.o: $$($(1)_AD)/sketch/%.S $$($(1)_COPIES) arduino/arduino
 	$(AVR_CC) $(ARDUINO_S_FLAGS) $$($(1)_DEFS) $$($(1)_INC) $$< -o $$@
 endef
 
-# Flash and RAM limits from the core's boards.txt (the Uno's flash less its bootloader's 512 B).
+# Flash and RAM limits from the core's boards.txt (the flash less the bootloader's room).
 $(eval $(call arduino_board,uno,atmega328p,standard,AVR_UNO,,32256,2048))
+$(eval $(call arduino_board,nano,atmega328p,eightanaloginputs,AVR_NANO,,30720,2048))
 $(eval $(call arduino_board,mega,atmega2560,mega,AVR_MEGA2560,,253952,8192))
 $(eval $(call arduino_board,mega-16x16,atmega2560,mega,AVR_MEGA2560,-DRIG_GRID_16,253952,8192))
 
