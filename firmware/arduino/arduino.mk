@@ -2,9 +2,9 @@
 # against the real Arduino AVR core (Debian's arduino-core-avr: the core's sources and its
 # "standard", "eightanaloginputs" and "mega" variants), for the Uno, the Nano, the Mega and the
 # Mega with a 16 x 16 grid, each linked to an .elf. The avr-gcc build (`make firmware`) never
-# sees the Arduino core; this proves that the same folder, opened in the
-# IDE, compiles and links there too (no clash with the core's interrupt handlers or names, no
-# host-only file in the folder, a program that fits).
+# sees the Arduino core; this proves that the same folder, opened in the IDE, compiles and
+# links there too (no clash with the core's interrupt handlers or names, no host-only file in
+# the folder, a program that fits).
 #
 # What the IDE does (arduino-builder / arduino-cli with platform.txt of the AVR core 1.8):
 #   - copies the sketch folder into the build folder (quoted #includes resolve there);
