@@ -32,7 +32,8 @@ int16_t rig_body_length(uint8_t type);
 bool rig_body_ok(uint8_t type, const uint8_t *body, uint16_t len);
 
 /* Marshaller: writes COBS(type | body | crc) followed by 0x00 into out. Returns the bytes
- * written, or 0 (and writes nothing useful) when out_cap is too small. */
+ * written, or 0 (and writes nothing useful) when out_cap is too small or body_len is over
+ * RIG_MAX_BODY. */
 uint16_t rig_encode(uint8_t type, const uint8_t *body, uint16_t body_len, uint8_t *out,
                     uint16_t out_cap);
 
