@@ -243,3 +243,46 @@ def test_missing_header_is_one_line(tmp_path):
 def test_unwritable_output_is_one_line(tmp_path):
     code, _, err = run("--board", "uno", "--out", str(tmp_path / "missing" / "x.svg"))
     assert_one_line_error(code, err, "cannot write")
+
+
+# ---------------------------------------------------------------- the builder's guide agrees
+README = ROOT / "hardware" / "README.md"
+
+
+def readme_table(marker: str) -> list[list[str]]:
+    """The rows of the Markdown table that starts at the first line containing ``marker``."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if marker in line)
+    rows = []
+    for line in lines[start:]:
+        if line.startswith("|"):
+            rows.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif rows:
+            break
+    return rows[2:]   # past the header and its rule
+
+
+def test_readme_pin_table_is_the_headers():
+    uno, mega = wiring.layout("uno"), wiring.layout("mega")
+    rows = readme_table("pin table: tests/test_wiring.py")
+    named = set()
+    for wire, on_uno, on_mega, _ in rows:
+        for lay, text in ((uno, on_uno), (mega, on_mega)):
+            if text.startswith("-"):
+                assert all(p.signal != wire for p in lay.pins), (lay.variant, wire)
+            else:
+                p = lay.pin(wire)
+                assert text == f"{p.arduino} ({p.port_bit})", (lay.variant, wire, text)
+        named.add(wire)
+    digital = {p.signal for lay in (uno, mega) for p in lay.pins if p.group != "adc"}
+    assert digital <= named, digital - named
+
+
+def test_readme_parts_list_follows_from_the_grids():
+    builds = [wiring.layout(v) for v in ("uno", "mega-16x16", "mega")]   # the table's column order
+    rows = {row[0].split(",")[0].split(" (")[0]: row[1:] for row in readme_table("| part |")}
+    cells = [str(lay.cells) for lay in builds]
+    assert rows["photoresistor"] == cells
+    assert rows["resistor 10 kΩ"] == cells
+    assert rows["CD74HC4067 16-channel analog multiplexer"] == [str(lay.muxes) for lay in builds]
+    assert rows["capacitor 100 nF ceramic"] == [f"1 + {lay.muxes}" for lay in builds]
