@@ -820,8 +820,8 @@ def render(lay: Layout) -> str:
     if lay.bank_signal(0) is None:
         notes.append("SIG of multiplexer m to A(m); EN of every multiplexer to GND: all are always on.")
     elif lay.banks == 1:
-        notes.append("SIG of multiplexer m to A(m). EN of every multiplexer to BANK 0 (the firmware holds it "
-                     "low: on); a second bank (MUX 16 and up) would go to BANK 1 for a larger grid.")
+        notes.append("SIG of multiplexer m to A(m). EN of every multiplexer to BANK 0: the firmware drives "
+                     "it low (on), and high only while it moves the select lines.")
     else:
         notes.append(f"SIG of multiplexer m to A(m mod {lay.adc_channels}): MUX m and MUX "
                      f"m+{lay.adc_channels} share one analog input. EN of the multiplexers of bank b "
