@@ -76,7 +76,8 @@
 #define SIM_IO_CYCLES (SIM_FREQ / 4000)             /* 250 us */
 #define SIM_MAX_LAG_NS 100000000LL                  /* behind wall time by more: forget it */
 
-#define SIM_TX_CAP 8192              /* board -> pty bytes not yet taken by the pty */
+#define SIM_TX_CAP 1024              /* board -> pty bytes not yet taken by the pty (an adapter's
+                                      * buffer: a reader that stops reading loses bytes) */
 #define SIM_RX_CAP 4096              /* pty -> board bytes not yet taken by the UART */
 #define SIM_LINE_CAP 16384           /* a control line: 400 values of up to 5 chars fit */
 #define SIM_PRESS_CAP 512            /* queued button edges */
@@ -487,6 +488,16 @@ static void on_core_reset(avr_t *a)
 {
     if (core_reset)
         core_reset(a);
+    /* The reset zeroed every PIN register behind the pins' IRQs, which still hold their old
+     * levels and drop a raise of the same level: the firmware's first pull-up write after the
+     * reset would not reach the PIN register (buttons would read pressed), nor a driven level
+     * equal to the old one reach the parts. Marked unused, each IRQ passes its next raise. */
+    for (char port = 'A'; port <= 'L'; port++)
+        for (int i = 0; i <= IOPORT_IRQ_PIN_ALL; i++) {
+            avr_irq_t *irq = avr_io_getirq(a, AVR_IOCTL_IOPORT_GETIRQ(port), i);
+            if (irq)
+                irq->flags |= IRQ_FLAG_INIT;
+        }
     event("reset");                  /* now, before the restarted firmware's first pin event */
     reset_seen = 1;                  /* the parts are synced from the loop, once the I/O is reset */
 }
