@@ -353,6 +353,8 @@ def layout(variant: str, header: Path = HEADER) -> Layout:
 
     def digital_pin(signal, port_macro, bit, group):
         port = chr(num(port_macro))
+        if not "A" <= port <= "L":
+            raise ConfigError(f"{where}: {port_macro} must be a port letter ('B', 'D', ...); fix the header")
         if (port, bit) not in digital:
             raise ConfigError(f"{where}: P{port}{bit} ({signal}) is not a digital pin of the "
                               f"{title}; fix {port_macro} in the header")
@@ -658,7 +660,7 @@ def _draw_legend(svg: _Svg, lay: Layout, x: float, y: float) -> tuple[float, flo
     svg.text(x + 90, cy + 4, "a name tag: tags with the same name are one wire", size=12)
     cy += 26
     for group in ("adc", "select", "bank", "lamps", "buttons", "led"):
-        if group == "bank" and lay.banks < 2 and lay.board != "mega":
+        if group == "bank" and lay.bank_signal(0) is None:
             continue
         svg.line(x, cy, x + 36, cy, stroke=_COLOURS[group][0], width=3)
         svg.text(x + 46, cy + 4, _GROUP_NAMES[group], size=12)
