@@ -1,0 +1,337 @@
+/* The native rig emulator: the rig's portable core (rig_core.c) on this computer, speaking the
+ * protocol over a pseudo-terminal, for people without a board.
+ *
+ *   mark1-rig-native [--grid 8x8|16x16|20x20] [--eeprom FILE]
+ *
+ * The ADC converts in 13 ADC clocks (125 kHz) and the transmit ring drains at 115200 / 10 bytes
+ * a second, as on an Arduino, so frame rates are a real board's. HELLO says board 3 (native).
+ * EEPROM lives in FILE (kept across runs; created if missing) or, by default, in memory.
+ *
+ * The control language is the simavr harness's (firmware/sim/harness.c):
+ *   stdout, line 1: the pty's path. Then `lamps 0xHH` when the latched lamps change, `led 0|1`
+ *     when the status LED changes, `reset` when the board restarts (watchdog or `reset`).
+ *   stdin, one command per line: `light V0 .. V(n-1)` (millivolts 0-5000, row-major; 500 mV
+ *     until the first), `press LEFT|RIGHT|TRAIN MS [BOUNCES]`, `reset`, `quit`. End of input
+ *     quits too. A bad command: one line on stderr starting `? `, and the emulator goes on.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "native.h"
+#include "rig_protocol.h"
+
+#define LINE_CAP 16384          /* a control line: 400 values of up to 5 characters fit */
+#define OUT_CAP 8192            /* bytes the wire has sent but the pty has not yet taken */
+#define IDLE_NS 200000u         /* sleep of a pass with nothing to do */
+
+static const native_variant *V;
+static int pty_master = -1;
+static int pty_open;
+static uint8_t out_buf[OUT_CAP];
+static size_t out_head, out_len;
+static uint8_t in_buf[HOST_RX_SIZE];
+static size_t in_len;
+
+static void event(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);             /* a reader waits for whole lines, at once */
+}
+
+static void complain(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("? ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void on_lamps(uint8_t mask) { event("lamps 0x%02x", mask); }
+static void on_led(bool on) { event("led %d", on ? 1 : 0); }
+
+static void board_reset(bool by_watchdog)
+{
+    event("reset");
+    host_reset(by_watchdog);
+    V->setup();
+}
+
+/* ---- the wire <-> the pty ----------------------------------------------------------------- */
+
+static void wire_sink(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    /* Nobody listening, or a reader that stopped reading: the bytes are lost, as on a wire. */
+    for (size_t i = 0; i < len && pty_open && out_len < OUT_CAP; i++)
+        out_buf[(out_head + out_len++) % OUT_CAP] = data[i];
+}
+
+static void pty_service(void)
+{
+    struct pollfd p = {.fd = pty_master, .events = POLLIN | POLLOUT};
+    if (poll(&p, 1, 0) < 0)
+        return;
+    /* POLLHUP while no process holds the slave open: bytes written then would reach the next
+     * opener stale, so they are dropped instead (as the simavr harness does). */
+    pty_open = !(p.revents & POLLHUP);
+    if (!pty_open) {
+        out_len = 0;
+        in_len = 0;
+        return;
+    }
+    if (in_len) {
+        size_t n = host_rx_push(in_buf, in_len);
+        memmove(in_buf, in_buf + n, in_len - n);
+        in_len -= n;
+    }
+    if ((p.revents & POLLIN) && in_len == 0) {
+        ssize_t n = read(pty_master, in_buf, sizeof in_buf);
+        if (n > 0) {
+            size_t k = host_rx_push(in_buf, (size_t)n);
+            memmove(in_buf, in_buf + k, (size_t)n - k);
+            in_len = (size_t)n - k;
+        }
+    }
+    while (out_len && (p.revents & POLLOUT)) {
+        size_t chunk = out_head + out_len > OUT_CAP ? OUT_CAP - out_head : out_len;
+        ssize_t n = write(pty_master, out_buf + out_head, chunk);
+        if (n <= 0)
+            break;              /* the reader's buffer is full: again next pass */
+        out_head = (out_head + (size_t)n) % OUT_CAP;
+        out_len -= (size_t)n;
+    }
+}
+
+static void pty_start(void)
+{
+    pty_master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (pty_master < 0 || grantpt(pty_master) < 0 || unlockpt(pty_master) < 0) {
+        fprintf(stderr, "mark1-rig-native: cannot make a pty: %s\n", strerror(errno));
+        exit(2);
+    }
+    const char *name = ptsname(pty_master);
+    int slave = name ? open(name, O_RDWR | O_NOCTTY) : -1;
+    if (slave < 0) {
+        fprintf(stderr, "mark1-rig-native: cannot open the pty's slave: %s\n", strerror(errno));
+        exit(2);
+    }
+    /* Raw bytes both ways: no echo (the board would read its own frames back), no line
+     * editing, no CR/LF translation. A host program sets its own modes when it opens it. */
+    struct termios tio;
+    tcgetattr(slave, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(slave, TCSANOW, &tio);
+    close(slave);
+    fcntl(pty_master, F_SETFL, fcntl(pty_master, F_GETFL) | O_NONBLOCK);
+    event("%s", name);
+}
+
+/* ---- commands ----------------------------------------------------------------------------- */
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static const char *const button_names[RIG_BUTTONS] = {"LEFT", "RIGHT", "TRAIN"};
+
+static void command(char *line)
+{
+    char *save = NULL;
+    char *word = strtok_r(line, " \t\r", &save);
+    unsigned cells = (unsigned)V->cfg.rows * V->cfg.cols;
+    if (!word)
+        return;
+    if (!strcmp(word, "light")) {
+        uint16_t mv[RIG_MAX_CELLS];
+        unsigned n = 0;
+        char *v;
+        while ((v = strtok_r(NULL, " \t\r", &save))) {
+            unsigned x;
+            if (n == cells) {
+                complain("light: more than %u values (the grid is %s)", cells, V->name);
+                return;
+            }
+            if (parse_uint(v, HOST_MV_MAX, &x)) {
+                complain("light: value %u is '%.20s': give millivolts 0-%u", n, v, HOST_MV_MAX);
+                return;
+            }
+            mv[n++] = (uint16_t)x;
+        }
+        if (n != cells) {
+            complain("light: %u values, the %s grid needs %u", n, V->name, cells);
+            return;
+        }
+        host_set_light_mv(mv);
+    } else if (!strcmp(word, "press")) {
+        char *name = strtok_r(NULL, " \t\r", &save);
+        char *ms = strtok_r(NULL, " \t\r", &save);
+        char *bounces = strtok_r(NULL, " \t\r", &save);
+        int b = -1;
+        unsigned hold, nb = 0;
+        for (int i = 0; name && i < RIG_BUTTONS; i++)
+            if (!strcmp(name, button_names[i]))
+                b = i;
+        if (b < 0 || parse_uint(ms, 60000, &hold) || hold == 0 ||
+            (bounces && parse_uint(bounces, 50, &nb)) || strtok_r(NULL, " \t\r", &save)) {
+            complain("press: give 'press LEFT|RIGHT|TRAIN MS [BOUNCES]' (MS 1-60000, BOUNCES 0-50)");
+            return;
+        }
+        if (!host_press((uint8_t)b, hold, nb))
+            complain("press: too many presses queued; wait for some to end");
+    } else if (!strcmp(word, "reset") && !strtok_r(NULL, " \t\r", &save)) {
+        board_reset(false);
+    } else if (!strcmp(word, "quit")) {
+        exit(0);
+    } else {
+        complain("unknown command '%.40s': light, press, reset or quit", word);
+    }
+}
+
+static char line[LINE_CAP];
+static size_t line_len;
+static int line_overflow;
+
+static void stdin_read(void)
+{
+    char buf[4096];
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n == 0)
+        exit(0);                /* end of input: the controlling program is gone */
+    if (n < 0)
+        return;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] != '\n') {
+            if (line_len < LINE_CAP - 1)
+                line[line_len++] = buf[i];
+            else
+                line_overflow = 1;
+            continue;
+        }
+        line[line_len] = 0;
+        if (line_overflow)
+            complain("line longer than %d characters: ignored", LINE_CAP - 1);
+        else
+            command(line);
+        line_len = 0;
+        line_overflow = 0;
+    }
+}
+
+/* ---- set-up and the loop ------------------------------------------------------------------ */
+
+static void eeprom_open(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "mark1-rig-native: cannot open the EEPROM file %s: %s\n", path,
+                strerror(errno));
+        exit(2);
+    }
+    uint8_t *ee = host_eeprom();
+    ssize_t n = pread(fd, ee, V->cfg.eeprom_size, 0);
+    if (n < 0)
+        n = 0;
+    /* A new or short file: the rest reads as erased EEPROM, and the file gets its full size. */
+    memset(ee + n, 0xFF, V->cfg.eeprom_size - (size_t)n);
+    if (pwrite(fd, ee, V->cfg.eeprom_size, 0) != (ssize_t)V->cfg.eeprom_size) {
+        fprintf(stderr, "mark1-rig-native: cannot write the EEPROM file %s\n", path);
+        exit(2);
+    }
+    host_eeprom_attach_fd(fd);
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: mark1-rig-native [--grid 8x8|16x16|20x20] [--eeprom FILE]\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    const native_variant *variants[] = {&native_g8x8, &native_g16x16, &native_g20x20};
+    const char *eeprom_path = NULL;
+    V = &native_g8x8;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--grid") && i + 1 < argc) {
+            const char *g = argv[++i];
+            V = NULL;
+            for (size_t k = 0; k < sizeof variants / sizeof variants[0]; k++)
+                if (!strcmp(g, variants[k]->name))
+                    V = variants[k];
+            if (!V) {
+                fprintf(stderr, "mark1-rig-native: --grid %s: give 8x8, 16x16 or 20x20\n", g);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--eeprom") && i + 1 < argc) {
+            eeprom_path = argv[++i];
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else {
+            usage(stderr);
+            return 2;
+        }
+    }
+    host_configure(&V->cfg);
+    /* The sleeps below are tens of microseconds (a conversion is 104 us): the kernel's default
+     * 50 us timer slack would stretch every one of them and slow the scan. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    if (eeprom_path)
+        eeprom_open(eeprom_path);
+    host_on_lamps(on_lamps);
+    host_on_led(on_led);
+    pty_start();
+    V->setup();
+
+    for (;;) {
+        host_pass_begin();
+        V->poll();
+        bool idle = host_pass_idle();
+        if (host_watchdog_expired())
+            board_reset(true);
+        host_tx_drain(wire_sink, NULL);
+        pty_service();
+        /* A pass that started nothing sleeps until the ADC or the settle time is due (at most
+         * IDLE_NS), waking at once for a command or the host's bytes; a busy one only looks. */
+        uint64_t wait = 0;
+        if (idle) {
+            uint64_t now = host_now_ns();
+            uint64_t until = host_busy_until_ns();
+            wait = until > now ? until - now : IDLE_NS;
+            if (wait > IDLE_NS)
+                wait = IDLE_NS;
+        }
+        struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                                {.fd = pty_master, .events = POLLIN}};
+        struct timespec ts = {0, (long)wait};
+        /* A closed slave reports POLLHUP at once: then only stdin can wake the sleep. */
+        int n = ppoll(fds, pty_open ? 2 : 1, &ts, NULL);
+        if (n > 0 && (fds[0].revents & (POLLIN | POLLHUP)))
+            stdin_read();
+    }
+}

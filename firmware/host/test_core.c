@@ -1,0 +1,687 @@
+/* Unit tests of the rig's portable core (mark1_rig/rig_core.c) on the host HAL with a fake
+ * clock. Built once per grid layout (host.mk): the Uno's 8 x 8 (one bank of 4 ADC channels),
+ * the Mega's 16 x 16 (one bank of 16) and 20 x 20 (two banks, the second one partly used).
+ *
+ * What the board says is read back through the wire at the baud rate and decoded with the
+ * codec's parser (tested on its own against the vectors file). Expected values are worked out
+ * here from the documents, not taken from the core: the scan order from rig_board.h's layout
+ * text, ADC counts as the AVR datasheet's Vin * 1024 / Vref, CRCs with a bitwise CRC-16/CCITT-
+ * FALSE written out below. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rig_board.h"
+#include "rig_codec.h"
+#include "rig_core.h"
+#include "rig_hal_host.h"
+#include "rig_protocol.h"
+
+#define N RIG_CELLS
+#define STEP_US 10u                     /* fake time per pass */
+#define MSG_MAX 256u
+
+static int failures;
+static const char *current;
+
+#define CHECK(cond, ...) check((cond), __LINE__, #cond, __VA_ARGS__)
+static void check(int ok, int line, const char *expr, const char *fmt, ...)
+{
+    if (ok)
+        return;
+    failures++;
+    fprintf(stderr, "FAIL %s (%dx%d) line %d: %s: ", current, RIG_ROWS, RIG_COLS, line, expr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- the host side of the wire ------------------------------------------------------------ */
+
+typedef struct {
+    uint8_t type;
+    uint16_t len;
+    uint8_t body[RIG_MAX_BODY];
+} msg;
+
+static msg msgs[MSG_MAX];
+static size_t n_msgs;
+static rig_decoder wire;
+static uint8_t wire_buf[RIG_MAX_ENCODED];
+static uint32_t wire_bytes;
+
+static void on_msg(void *ctx, uint8_t type, const uint8_t *body, uint16_t len)
+{
+    (void)ctx;
+    if (n_msgs == MSG_MAX) {
+        memmove(msgs, msgs + 1, (MSG_MAX - 1) * sizeof msgs[0]);
+        n_msgs--;
+    }
+    msgs[n_msgs].type = type;
+    msgs[n_msgs].len = len;
+    memcpy(msgs[n_msgs].body, body, len);
+    n_msgs++;
+}
+
+static void sink(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    wire_bytes += (uint32_t)len;
+    for (size_t i = 0; i < len; i++)
+        rig_decoder_feed(&wire, data[i]);
+}
+
+static bool draining = true;
+static uint32_t max_writes_per_pass;
+
+static void pass(void)
+{
+    uint32_t before = host_get_counts()->eeprom_writes;
+    rig_poll();
+    uint32_t w = host_get_counts()->eeprom_writes - before;
+    if (w > max_writes_per_pass)
+        max_writes_per_pass = w;
+    host_advance_us(STEP_US);
+    if (draining)
+        host_tx_drain(sink, NULL);
+}
+
+static void run_us(uint64_t us)
+{
+    for (uint64_t t = 0; t < us; t += STEP_US)
+        pass();
+}
+
+static void run_ms(uint32_t ms) { run_us((uint64_t)ms * 1000u); }
+
+static void send(uint8_t type, const uint8_t *body, uint16_t len)
+{
+    uint8_t buf[64];
+    uint16_t n = rig_encode(type, body, len, buf, sizeof buf);
+    CHECK(n > 0 && host_rx_push(buf, n) == n, "could not queue type 0x%02x", type);
+}
+
+static void send_raw(const uint8_t *data, size_t len)
+{
+    /* In pieces no bigger than the RX ring, with passes in between, as a wire would. */
+    while (len) {
+        size_t n = host_rx_push(data, len);
+        data += n;
+        len -= n;
+        pass();
+    }
+}
+
+static size_t count_type(uint8_t type)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_msgs; i++)
+        n += msgs[i].type == type;
+    return n;
+}
+
+static const msg *last_of(uint8_t type)
+{
+    for (size_t i = n_msgs; i-- > 0;)
+        if (msgs[i].type == type)
+            return &msgs[i];
+    return NULL;
+}
+
+static const msg *first_of(uint8_t type)
+{
+    for (size_t i = 0; i < n_msgs; i++)
+        if (msgs[i].type == type)
+            return &msgs[i];
+    return NULL;
+}
+
+static uint16_t u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t u32(const uint8_t *p) { return (uint32_t)u16(p) | (uint32_t)u16(p + 2) << 16; }
+
+/* ---- a fresh board for each test ---------------------------------------------------------- */
+
+static host_config board_cfg(uint16_t tx_size)
+{
+    host_config c = {
+        .rows = RIG_ROWS, .cols = RIG_COLS, .adc_channels = RIG_ADC_CHANNELS, .banks = RIG_BANKS,
+        .baud = RIG_BAUD, .tx_size = tx_size, .eeprom_size = 4096, .fake_clock = true,
+        .settle_us = RIG_SETTLE_US,
+    };
+    return c;
+}
+
+static uint16_t default_tx(void) { return N <= 64 ? 256 : 1024; }   /* the AVR HAL's rings */
+
+static void clear_wire(void)
+{
+    n_msgs = 0;
+    wire_bytes = 0;
+    rig_decoder_init(&wire, wire_buf, sizeof wire_buf, on_msg, NULL, NULL);
+}
+
+static void fresh_board(uint16_t tx_size)
+{
+    host_config c = board_cfg(tx_size);
+    host_configure(&c);
+    clear_wire();
+    draining = true;
+    max_writes_per_pass = 0;
+    rig_setup();
+}
+
+/* A reset with EEPROM kept: the board starts again. */
+static void reboot(bool by_watchdog)
+{
+    host_reset(by_watchdog);
+    clear_wire();
+    rig_setup();
+}
+
+static void start(const char *name)
+{
+    current = name;
+}
+
+/* The AVR's conversion: Vin * 1024 / Vref, at most 1023. */
+static uint16_t counts_of(uint32_t mv)
+{
+    uint32_t v = mv * 1024u / 5000u;
+    return (uint16_t)(v > 1023u ? 1023u : v);
+}
+
+static uint16_t pattern_mv(size_t cell) { return (uint16_t)((cell * 37u + 11u) % 5001u); }
+
+static void set_pattern(void)
+{
+    static uint16_t mv[N];
+    for (size_t i = 0; i < N; i++)
+        mv[i] = pattern_mv(i);
+    host_set_light_mv(mv);
+}
+
+/* Bitwise CRC-16/CCITT-FALSE, as the standard defines it (check value of "123456789": 0x29B1). */
+static uint16_t crc_ref(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0xFFFF;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint16_t)(p[i] << 8);
+        for (int b = 0; b < 8; b++)
+            crc = (uint16_t)(crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+    return crc;
+}
+
+/* ---- tests -------------------------------------------------------------------------------- */
+
+static void test_hello(void)
+{
+    start("hello at start-up");
+    fresh_board(default_tx());
+    run_ms(10);
+    const msg *h = first_of(RIG_MSG_HELLO);
+    CHECK(h && h->len == RIG_LEN_HELLO, "no HELLO");
+    if (!h)
+        return;
+    CHECK(msgs[0].type == RIG_MSG_HELLO, "HELLO is not the first message");
+    CHECK(h->body[0] == RIG_PROTO_MAJOR && h->body[1] == RIG_PROTO_MINOR, "protocol version");
+    CHECK(h->body[5] == RIG_BOARD, "board %u", h->body[5]);
+    CHECK(h->body[6] == RIG_ROWS && h->body[7] == RIG_COLS, "grid %ux%u", h->body[6], h->body[7]);
+    CHECK(h->body[8] == 10, "adc bits %u", h->body[8]);
+    CHECK(u32(h->body + 14) == 115200u, "baud %u", u32(h->body + 14));
+    CHECK(u16(h->body + 18) == 125, "adc clock %u kHz", u16(h->body + 18));
+    CHECK(u16(h->body + 20) == 20, "settle %u us", u16(h->body + 20));
+    /* rig_board.h: ceil(n / 16) multiplexers, in banks of RIG_ADC_CHANNELS; 16 settles a bank. */
+    unsigned banks = ((N + 15u) / 16u + RIG_ADC_CHANNELS - 1u) / RIG_ADC_CHANNELS;
+    CHECK(u16(h->body + 22) == banks * 16u, "settles per frame %u", u16(h->body + 22));
+    /* A new (erased) EEPROM: the block is written afresh and the board says so, after HELLO. */
+    CHECK(msgs[1].type == RIG_MSG_ERROR && msgs[1].body[0] == RIG_ERR_EEPROM, "no ERROR EEPROM");
+    CHECK(h->body[9] == 0, "flags %u on a new board", h->body[9]);
+}
+
+static void test_scan_order_and_settle(void)
+{
+    start("scan order, settle waits, values");
+    fresh_board(default_tx());
+    set_pattern();
+    /* Wait for a scan boundary: the first frame out, then log one whole scan. */
+    for (int i = 0; i < 200000 && !count_type(RIG_MSG_FRAME); i++)
+        pass();
+    size_t frames_before = count_type(RIG_MSG_FRAME);
+    host_log_clear();
+    host_clear_counts();
+    for (int i = 0; i < 400000 && count_type(RIG_MSG_FRAME) < frames_before + 3; i++)
+        pass();
+    CHECK(count_type(RIG_MSG_FRAME) >= frames_before + 3, "frames stopped");
+
+    /* Expected order from rig_board.h: for each bank, for each select channel: one switch,
+     * then each ADC channel of the bank whose multiplexer input is a cell. */
+    size_t n_log;
+    const host_log_entry *log = host_log(&n_log);
+    size_t at = 0;
+    /* the log starts mid-scan: skip to the first switch to bank 0, channel 0 */
+    while (at < n_log && !(log[at].kind == 'S' && log[at].a == 0 && log[at].b == 0))
+        at++;
+    int order_ok = at < n_log;
+    unsigned settle_short = 0;
+    for (unsigned bank = 0; order_ok && bank < 64; bank++) {
+        if ((uint32_t)bank * RIG_ADC_CHANNELS * 16u >= N)
+            break;
+        for (unsigned sel = 0; order_ok && sel < 16; sel++) {
+            if ((bank * RIG_ADC_CHANNELS) * 16u + sel >= N)
+                continue;
+            if (at >= n_log || log[at].kind != 'S' || log[at].a != bank || log[at].b != sel) {
+                order_ok = 0;
+                CHECK(0, "expected switch to bank %u channel %u at log entry %zu", bank, sel, at);
+                break;
+            }
+            uint64_t t_sel = log[at].t_ns;
+            at++;
+            for (unsigned ch = 0; ch < RIG_ADC_CHANNELS; ch++) {
+                if ((bank * RIG_ADC_CHANNELS + ch) * 16u + sel >= N)
+                    continue;
+                if (at >= n_log || log[at].kind != 'C' || log[at].a != ch) {
+                    order_ok = 0;
+                    CHECK(0, "expected conversion of ADC %u (bank %u, channel %u)", ch, bank, sel);
+                    break;
+                }
+                if (ch == 0 && log[at].t_ns - t_sel < RIG_SETTLE_US * 1000u)
+                    settle_short++;
+                at++;
+            }
+        }
+    }
+    CHECK(order_ok, "scan order differs from rig_board.h");
+    CHECK(settle_short == 0, "%u conversions before the settle time", settle_short);
+    CHECK(host_get_counts()->settle_violations == 0, "%u settle violations",
+          host_get_counts()->settle_violations);
+    CHECK(host_get_counts()->adc_misuse == 0, "ADC used while busy");
+
+    /* The last frame carries the light pattern, row-major, in raw counts. */
+    const msg *f = last_of(RIG_MSG_FRAME);
+    CHECK(f && f->len == 4 + 2 * N && f->body[2] == RIG_ROWS && f->body[3] == RIG_COLS, "frame shape");
+    size_t wrong = 0;
+    for (size_t i = 0; f && i < N; i++)
+        wrong += u16(f->body + 4 + 2 * i) != counts_of(pattern_mv(i));
+    CHECK(wrong == 0, "%zu of %d values differ from the light pattern", wrong, N);
+    /* Consecutive frame numbers. */
+    uint16_t prev = 0;
+    size_t seen = 0, gaps = 0;
+    for (size_t i = 0; i < n_msgs; i++) {
+        if (msgs[i].type != RIG_MSG_FRAME)
+            continue;
+        uint16_t no = u16(msgs[i].body);
+        if (seen && no != (uint16_t)(prev + 1))
+            gaps++;
+        if (!seen)
+            CHECK(no == 0, "first frame_no %u", no);
+        prev = no;
+        seen++;
+    }
+    CHECK(gaps == 0, "%zu gaps in frame_no", gaps);
+}
+
+static uint16_t presses_seen(uint8_t button)
+{
+    const msg *m = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < n_msgs; i++)
+        if (msgs[i].type == RIG_MSG_BUTTON && msgs[i].body[0] == button) {
+            m = &msgs[i];
+            n++;
+        }
+    return m ? (uint16_t)n : 0;
+}
+
+/* Runs passes until the fake clock is offset_us past a whole millisecond (sample times are
+ * whole milliseconds from the start, rig_setup having run at 0). */
+static void align(uint32_t offset_us)
+{
+    do
+        pass();
+    while ((host_now_ns() / 1000u) % 1000u != offset_us);
+}
+
+static void test_debounce(void)
+{
+    start("debounce");
+    fresh_board(default_tx());
+    send(RIG_MSG_STREAM, (const uint8_t[]){0}, 1);     /* a quiet wire: only BUTTONs */
+    run_ms(5);
+    /* Buttons are sampled every 1 ms: a press that starts on a sample and one that starts
+     * between two must both need 20 ms. */
+    for (uint32_t offset = 0; offset < 1000; offset += 500) {
+        uint16_t before = presses_seen(RIG_BUTTON_LEFT);
+        align(offset);
+        CHECK(host_press(RIG_BUTTON_LEFT, 19, 0), "queue");
+        run_ms(60);
+        CHECK(presses_seen(RIG_BUTTON_LEFT) == before, "19 ms (+%u us) counted as a press", offset);
+        align(offset);
+        CHECK(host_press(RIG_BUTTON_LEFT, 20, 0), "queue");
+        run_ms(60);
+        CHECK(presses_seen(RIG_BUTTON_LEFT) == before + 1, "20 ms (+%u us) gave %u presses", offset,
+              presses_seen(RIG_BUTTON_LEFT) - before);
+        const msg *b = last_of(RIG_MSG_BUTTON);
+        CHECK(b && b->body[0] == RIG_BUTTON_LEFT && u16(b->body + 1) == before + 1,
+              "BUTTON LEFT running count %u", before + 1);
+    }
+    /* Held for 2 s: one press. */
+    CHECK(host_press(RIG_BUTTON_RIGHT, 2000, 0), "queue");
+    run_ms(2100);
+    CHECK(presses_seen(RIG_BUTTON_RIGHT) == 1, "held: %u presses", presses_seen(RIG_BUTTON_RIGHT));
+    /* Bouncing contacts (1 ms pulses), then 25 ms down: one press. */
+    CHECK(host_press(RIG_BUTTON_TRAIN, 25, 10), "queue");
+    run_ms(100);
+    CHECK(presses_seen(RIG_BUTTON_TRAIN) == 1, "bounce: %u presses", presses_seen(RIG_BUTTON_TRAIN));
+    /* Bounces alone (ten 1 ms pulses) and 19 ms after them: none. */
+    CHECK(host_press(RIG_BUTTON_TRAIN, 19, 10), "queue");
+    run_ms(100);
+    CHECK(presses_seen(RIG_BUTTON_TRAIN) == 1, "bounce + 19 ms counted");
+    /* Another press of LEFT, with bounces: its running count goes on. */
+    CHECK(host_press(RIG_BUTTON_LEFT, 21, 3), "queue");
+    run_ms(100);
+    const msg *b = last_of(RIG_MSG_BUTTON);
+    CHECK(b && b->body[0] == RIG_BUTTON_LEFT && u16(b->body + 1) == 3, "BUTTON LEFT count 3");
+    CHECK(count_type(RIG_MSG_FRAME) == 0, "frames while streaming is off");
+}
+
+static void test_short_tx_ring(void)
+{
+    start("frames never partial with a short transmit ring");
+    /* Room for one frame and the reply reserve, not two frames. */
+    uint16_t frame_wire = RIG_WIRE_MAX(4 + 2 * N);
+    fresh_board((uint16_t)(frame_wire + 60));
+    set_pattern();
+    draining = false;               /* the host stops reading for 300 ms */
+    run_ms(300);
+    draining = true;
+    run_ms(300);
+    /* Stop, so that every frame sent has also arrived. */
+    send(RIG_MSG_STREAM, (const uint8_t[]){0}, 1);
+    run_ms(300);
+    const rig_counters *c = rig_counters_get();
+    CHECK(c->frames_waited > 0, "no frame waited");
+    CHECK(host_get_counts()->tx_overruns == 0, "the core wrote past hal_tx_free()");
+    rig_decoder_stats s = wire.stats;
+    CHECK(s.oversize + s.cobs + s.shortened + s.crc + s.unknown_type + s.length == 0,
+          "the host dropped a frame: part of one was sent");
+    CHECK(count_type(RIG_MSG_FRAME) == c->frames && c->frames > 2, "%zu frames decoded, %u sent",
+          count_type(RIG_MSG_FRAME), c->frames);
+
+    start("a ring too short for any frame: none sent, pings answered");
+    fresh_board((uint16_t)(frame_wire - 1));
+    run_ms(100);
+    send(RIG_MSG_PING, (const uint8_t[]){1, 2, 3, 4}, 4);
+    run_ms(10);
+    CHECK(count_type(RIG_MSG_FRAME) == 0 && rig_counters_get()->frames_waited == 1, "frames sent");
+    const msg *p = last_of(RIG_MSG_PONG);
+    CHECK(p && u32(p->body) == 0x04030201u, "no PONG");
+    CHECK(host_get_counts()->tx_overruns == 0, "overrun");
+}
+
+static void test_replies_dropped(void)
+{
+    start("replies that do not fit are dropped and counted");
+    fresh_board(default_tx());
+    send(RIG_MSG_STREAM, (const uint8_t[]){0}, 1);
+    run_ms(20);
+    draining = false;               /* nothing leaves the ring: PONGs pile up, then drop */
+    unsigned pings = 0;
+    for (unsigned i = 0; i < 200; i++) {
+        uint8_t tok[4] = {(uint8_t)i, 0, 0, 0x77};
+        send(RIG_MSG_PING, tok, 4);
+        pings++;
+        run_us(200);
+    }
+    CHECK(host_get_counts()->tx_overruns == 0, "overrun");
+    draining = true;
+    run_ms(400);
+    size_t pongs = count_type(RIG_MSG_PONG);
+    const rig_counters *c = rig_counters_get();
+    CHECK(pongs < pings, "every PONG fitted: the test proves nothing");
+    CHECK(pongs + c->tx_dropped == pings, "%zu pongs + %u dropped != %u pings", pongs,
+          c->tx_dropped, pings);
+    send(RIG_MSG_STATS_REQ, NULL, 0);
+    run_ms(20);
+    const msg *s = last_of(RIG_MSG_STATS);
+    CHECK(s && u16(s->body + 20) == pings - pongs, "STATS tx_dropped %u", s ? u16(s->body + 20) : 0);
+    CHECK(s && u32(s->body + 8) == pings + 2, "STATS rx_packets %u", s ? u32(s->body + 8) : 0);
+}
+
+/* EEPROM block: layout checked from outside only through its CRC and the board's answers. */
+static bool ee_block_ok(void)
+{
+    const uint8_t *ee = host_eeprom();
+    size_t len = 10 + 4 * N;
+    return ee[0] == 'M' && ee[1] == '1' && crc_ref(ee, len) == u16(ee + len);
+}
+
+static uint32_t wait_eeprom_idle(void)
+{
+    uint32_t passes = 0;
+    while (!rig_counters_get()->eeprom_idle && passes < 20000000u) {
+        pass();
+        passes++;
+    }
+    return passes;
+}
+
+static void test_eeprom_block(void)
+{
+    start("EEPROM block written one byte a pass, read back after a reset");
+    fresh_board(default_tx());
+    uint32_t id = rig_counters_get()->board_id;
+    CHECK(id != 0 && id != 0xFFFFFFFFu, "board id %08x", id);
+    wait_eeprom_idle();
+    CHECK(rig_counters_get()->eeprom_idle, "the block was never finished");
+    CHECK(max_writes_per_pass == 1, "%u EEPROM writes in one pass", max_writes_per_pass);
+    CHECK(host_get_counts()->eeprom_busy_writes == 0, "a write started while one ran");
+    CHECK(host_get_counts()->eeprom_busy_reads == 0, "a read while a write ran");
+    CHECK(ee_block_ok(), "the written block fails its CRC");
+    reboot(false);
+    run_ms(5);
+    CHECK(rig_counters_get()->board_id == id, "board id changed across a reset");
+    CHECK(!first_of(RIG_MSG_ERROR), "an ERROR after a good block");
+    const msg *h = first_of(RIG_MSG_HELLO);
+    CHECK(h && u32(h->body + 10) == id, "HELLO board id");
+
+    start("a bad block is rewritten with a new id");
+    host_eeprom()[12] ^= 0x40;       /* one bit flipped in the dark calibration */
+    reboot(false);
+    run_ms(5);
+    const msg *e = first_of(RIG_MSG_ERROR);
+    CHECK(e && e->body[0] == RIG_ERR_EEPROM && u16(e->body + 1) == 1, "no ERROR EEPROM");
+    uint32_t id2 = rig_counters_get()->board_id;
+    CHECK(id2 != id && id2 != 0 && id2 != 0xFFFFFFFFu, "id %08x after %08x", id2, id);
+    wait_eeprom_idle();
+    CHECK(ee_block_ok(), "rewritten block fails its CRC");
+    CHECK(max_writes_per_pass == 1, "%u writes in one pass", max_writes_per_pass);
+
+    start("board ids: never 0 or all ones, new at each fresh EEPROM");
+    uint32_t ids[64];
+    for (int i = 0; i < 64; i++) {
+        memset(host_eeprom(), i & 1 ? 0x00 : 0xFF, 4096);   /* erased, or zeroed by a tool */
+        reboot(false);
+        ids[i] = rig_counters_get()->board_id;
+        CHECK(ids[i] != 0 && ids[i] != 0xFFFFFFFFu, "id %08x", ids[i]);
+        for (int k = 0; k < i; k++)
+            CHECK(ids[k] != ids[i], "id %08x drawn twice", ids[i]);
+    }
+}
+
+static void test_calibration(void)
+{
+    start("calibration captured, stored, read back after a reset");
+    fresh_board(default_tx());
+    wait_eeprom_idle();
+    set_pattern();
+    max_writes_per_pass = 0;
+    send(RIG_MSG_CAL_CAPTURE, (const uint8_t[]){RIG_CAL_BRIGHT}, 1);
+    for (uint32_t i = 0; i < 30000000u && !last_of(RIG_MSG_CAL_DATA); i++)
+        pass();
+    const msg *c = last_of(RIG_MSG_CAL_DATA);
+    CHECK(c && c->body[0] == RIG_CAL_BRIGHT && c->body[1] == 1, "no CAL_DATA bright valid");
+    size_t wrong = 0;
+    for (size_t i = 0; c && i < N; i++)
+        wrong += u16(c->body + 4 + 2 * i) != counts_of(pattern_mv(i));
+    CHECK(wrong == 0, "%zu averaged values differ", wrong);
+    CHECK(max_writes_per_pass == 1, "%u EEPROM writes in one pass", max_writes_per_pass);
+    CHECK(host_get_counts()->eeprom_busy_writes == 0, "write while busy");
+    CHECK(ee_block_ok(), "block CRC after the store");
+    /* The frames went on while it stored. */
+    CHECK(count_type(RIG_MSG_FRAME) > 8, "frames stalled during the capture");
+
+    reboot(false);
+    run_ms(5);
+    const msg *h = first_of(RIG_MSG_HELLO);
+    CHECK(h && h->body[9] == RIG_FLAG_BRIGHT_STORED, "HELLO flags %u", h ? h->body[9] : 0);
+    send(RIG_MSG_CAL_READ, (const uint8_t[]){RIG_CAL_BRIGHT}, 1);
+    send(RIG_MSG_CAL_READ, (const uint8_t[]){RIG_CAL_DARK}, 1);
+    run_ms(200);
+    const msg *got[2] = {NULL, NULL};
+    for (size_t i = 0; i < n_msgs; i++)
+        if (msgs[i].type == RIG_MSG_CAL_DATA && msgs[i].body[0] <= 1)
+            got[msgs[i].body[0]] = &msgs[i];
+    CHECK(got[1] && got[1]->body[1] == 1, "no bright CAL_DATA after reset");
+    wrong = 0;
+    for (size_t i = 0; got[1] && i < N; i++)
+        wrong += u16(got[1]->body + 4 + 2 * i) != counts_of(pattern_mv(i));
+    CHECK(wrong == 0, "%zu values read back differ", wrong);
+    CHECK(got[0] && got[0]->body[1] == 0, "dark: valid should be 0");
+    size_t nonzero = 0;
+    for (size_t i = 0; got[0] && i < N; i++)
+        nonzero += u16(got[0]->body + 4 + 2 * i) != 0;
+    CHECK(nonzero == 0, "dark values not all 0 when none stored");
+}
+
+static void test_messages(void)
+{
+    start("lamps, ping, stream, watchdog flag");
+    fresh_board(default_tx());
+    send(RIG_MSG_LAMPS, (const uint8_t[]){0xA5}, 1);
+    send(RIG_MSG_PING, (const uint8_t[]){0xEF, 0xBE, 0xAD, 0xDE}, 4);
+    run_ms(30);
+    CHECK(host_lamps_latched() == 0xA5, "lamps 0x%02x", host_lamps_latched());
+    const msg *p = last_of(RIG_MSG_PONG);
+    CHECK(p && u32(p->body) == 0xDEADBEEFu, "PONG token");
+    send(RIG_MSG_STREAM, (const uint8_t[]){0}, 1);
+    run_ms(300);                    /* what was in the transmit ring arrives */
+    size_t frames = count_type(RIG_MSG_FRAME);
+    run_ms(100);
+    CHECK(count_type(RIG_MSG_FRAME) == frames, "frames after STREAM 0");
+    send(RIG_MSG_STREAM, (const uint8_t[]){1}, 1);
+    run_ms(100);
+    CHECK(count_type(RIG_MSG_FRAME) > frames, "no frames after STREAM 1");
+    uint16_t prev = 0;
+    size_t seen = 0, gaps = 0;
+    for (size_t i = 0; i < n_msgs; i++)
+        if (msgs[i].type == RIG_MSG_FRAME) {
+            if (seen++ && u16(msgs[i].body) != (uint16_t)(prev + 1))
+                gaps++;
+            prev = u16(msgs[i].body);
+        }
+    CHECK(gaps == 0, "frame_no skipped across STREAM 0/1 (%zu gaps)", gaps);
+    /* LED: steady while the host talks. */
+    CHECK(host_led_state(), "LED off while the host talks");
+    /* A reset clears the lamps. */
+    reboot(false);
+    run_ms(2);
+    CHECK(host_lamps_latched() == 0, "lamps kept across a reset");
+    /* Watchdog reset: HELLO flag and ERROR WATCHDOG after HELLO. */
+    reboot(true);
+    run_ms(10);
+    CHECK(msgs[0].type == RIG_MSG_HELLO && (msgs[0].body[9] & RIG_FLAG_WATCHDOG_RESET), "HELLO flag");
+    CHECK(n_msgs > 1 && msgs[1].type == RIG_MSG_ERROR && msgs[1].body[0] == RIG_ERR_WATCHDOG,
+          "no ERROR WATCHDOG");
+    /* The core kicks the watchdog every pass: 2 s of polling never lets it expire. */
+    run_ms(2000);
+    CHECK(!host_watchdog_expired(), "watchdog expired");
+    /* LED: slow blink with nobody talking (3 s after the last packet). */
+    bool seen_on = false, seen_off = false;
+    for (int i = 0; i < 400; i++) {
+        run_ms(10);
+        seen_on |= host_led_state();
+        seen_off |= !host_led_state();
+    }
+    CHECK(seen_on && seen_off, "LED not blinking with a silent host");
+}
+
+static void test_bad_input(void)
+{
+    start("bad arguments and bad frames answered with ERROR");
+    fresh_board(default_tx());
+    wait_eeprom_idle();
+    clear_wire();
+    send(RIG_MSG_CAL_CAPTURE, (const uint8_t[]){2}, 1);
+    send(RIG_MSG_CAL_READ, (const uint8_t[]){9}, 1);
+    send(RIG_MSG_STREAM, (const uint8_t[]){2}, 1);
+    run_ms(300);
+    size_t bad = 0;
+    uint16_t last = 0;
+    for (size_t i = 0; i < n_msgs; i++)
+        if (msgs[i].type == RIG_MSG_ERROR && msgs[i].body[0] == RIG_ERR_BAD_ARGUMENT) {
+            bad++;
+            last = u16(msgs[i].body + 1);
+        }
+    CHECK(bad == 3 && last == 3, "%zu BAD_ARGUMENT errors, last count %u", bad, last);
+    CHECK(count_type(RIG_MSG_FRAME) > 0, "STREAM 2 stopped the frames");
+    CHECK(!last_of(RIG_MSG_CAL_DATA), "a bad CAL_* was acted on");
+
+    /* A PING with one bit flipped: CRC. */
+    uint8_t buf[32];
+    uint16_t n = rig_encode(RIG_MSG_PING, (const uint8_t[]){1, 2, 3, 4}, 4, buf, sizeof buf);
+    CHECK(n == 9 && buf[0] == 8, "this PING should encode with no zero byte");
+    buf[3] ^= 0x80;                 /* the token's second byte: CRC mismatch, framing intact */
+    send_raw(buf, n);
+    /* type 0x55: unknown. */
+    send(0x55, NULL, 0);
+    /* LAMPS with 2 bytes of body: length. */
+    send(RIG_MSG_LAMPS, (const uint8_t[]){1, 2}, 2);
+    /* 40 non-zero bytes: longer than any host packet: oversize. */
+    uint8_t junk[41];
+    memset(junk, 0x33, 40);
+    junk[40] = 0;
+    send_raw(junk, sizeof junk);
+    /* A BUTTON (board-to-host) sent to the board: unknown here. */
+    send(RIG_MSG_BUTTON, (const uint8_t[]){0, 1, 0}, 3);
+    /* And the board still answers a good PING after all that. */
+    send(RIG_MSG_PING, (const uint8_t[]){9, 9, 9, 9}, 4);
+    run_ms(300);
+    unsigned codes[8] = {0};
+    for (size_t i = 0; i < n_msgs; i++)
+        if (msgs[i].type == RIG_MSG_ERROR && msgs[i].body[0] < 8)
+            codes[msgs[i].body[0]]++;
+    CHECK(codes[RIG_ERR_RX_CRC] == 1, "RX_CRC %u", codes[RIG_ERR_RX_CRC]);
+    CHECK(codes[RIG_ERR_RX_UNKNOWN] == 2, "RX_UNKNOWN %u", codes[RIG_ERR_RX_UNKNOWN]);
+    CHECK(codes[RIG_ERR_RX_LENGTH] == 1, "RX_LENGTH %u", codes[RIG_ERR_RX_LENGTH]);
+    CHECK(codes[RIG_ERR_RX_OVERSIZE] == 1, "RX_OVERSIZE %u", codes[RIG_ERR_RX_OVERSIZE]);
+    const msg *p = last_of(RIG_MSG_PONG);
+    CHECK(p && u32(p->body) == 0x09090909u, "no PONG after the bad frames");
+    send(RIG_MSG_STATS_REQ, NULL, 0);
+    run_ms(300);
+    const msg *s = last_of(RIG_MSG_STATS);
+    CHECK(s && u16(s->body + 12) == 1 && u16(s->body + 14) == 1 && u16(s->body + 16) == 2 &&
+          u16(s->body + 18) == 1, "STATS drop counts");
+}
+
+int main(void)
+{
+    test_hello();
+    test_scan_order_and_settle();
+    test_debounce();
+    test_short_tx_ring();
+    test_replies_dropped();
+    test_eeprom_block();
+    test_calibration();
+    test_messages();
+    test_bad_input();
+    if (failures) {
+        fprintf(stderr, "test_core %dx%d: %d failure(s)\n", RIG_ROWS, RIG_COLS, failures);
+        return 1;
+    }
+    printf("test_core %dx%d: all passed\n", RIG_ROWS, RIG_COLS);
+    return 0;
+}
