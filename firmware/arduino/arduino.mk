@@ -23,7 +23,8 @@
 # none; here the sketch's own files get -Wall -Wextra -Werror (the core keeps -w).
 #
 # Everything lands in $(BUILD)/arduino/<board>/ (the core's objects, core.a, the copied sketch,
-# mark1_rig.ino.elf and .hex).
+# mark1_rig.ino.elf and .hex). tests/test_arduino_build.py runs the Uno's and the Mega's .elf in
+# the simavr harness: built this way, with the core's init() and main(), the firmware answers.
 
 ARDUINO_AVR      ?= /usr/share/arduino/hardware/arduino/avr
 ARDUINO_VERSION  ?= 10819
