@@ -44,6 +44,7 @@ import collections
 import contextlib
 import dataclasses
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -61,6 +62,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = ROOT / "firmware"
 BUILD_DIR = ROOT / "build" / "firmware"
+NATIVE = BUILD_DIR / "host" / "mark1-rig-native"
 
 #: What the simavr build needs, as Debian names it (the top-level Makefile's list too).
 APT_PACKAGES = "gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1 libelf-dev pkg-config"
@@ -236,12 +238,14 @@ def build(board: str = "uno", grid: str | None = None, *, baud: int = 115200,
     v = variant(board, grid)
     if baud not in BAUDS:
         raise ConfigError(f"baud rate {baud} is not built: give 115200 or 1000000")
+    if native and baud != 115200:
+        raise ConfigError("the native emulator runs at 115200 baud only: leave --baud out")
     with _build_lock():
         if native:
             if shutil.which("make") is None or shutil.which("cc") is None:
                 raise DeviceError("the native rig emulator needs a C compiler and make: "
                                   "apt-get install gcc libc6-dev make")
-            _make("host")
+            _make(os.path.relpath(NATIVE, FIRMWARE_DIR))
             return native_command(v, baud)
         check_packages()
         _make("sim", "avr", baud=baud)
@@ -253,12 +257,11 @@ def build(board: str = "uno", grid: str | None = None, *, baud: int = 115200,
     return [str(harness), str(elf)]
 
 
-def native_command(v: Variant, baud: int) -> list[str]:
-    """The native emulator's command line for the variant (built by firmware/host/host.mk)."""
-    exe = BUILD_DIR / "host" / "mark1-rig-emulator"
-    if not exe.is_file():
-        raise DeviceError(f"the build did not make {printable(exe)}: run `make -C firmware host`")
-    return [str(exe), "--grid", v.grid, "--baud", str(baud)]
+def native_command(v: Variant, baud: int = 115200) -> list[str]:
+    """The native emulator's command line for the variant's grid (firmware/host/host.mk)."""
+    if not NATIVE.is_file():
+        raise DeviceError(f"the build did not make {printable(NATIVE)}: run `make -C firmware host`")
+    return [str(NATIVE), "--grid", v.grid]
 
 
 # ---------------------------------------------------------------- light files

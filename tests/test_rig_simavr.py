@@ -95,10 +95,28 @@ class Link:
         return self.wait_for(P.Pong, lambda m: m.token == token).board_us
 
 
-@pytest.fixture(scope="module", params=["uno", "mega"])
-def rig(request, need_simavr):
+KINDS = {"uno": {"board": "uno"}, "mega": {"board": "mega"},
+         "native": {"board": "uno", "native": True}}       # the native emulator, 8 x 8
+# Found by these tests, not yet fixed: in the native emulator about 3% of frames have one cell
+# holding its neighbour's value (cell k of a multiplexer reads cell k-1): its HAL times the
+# settle in nanoseconds, rig_core.c in whole microseconds read after the select, so a settle
+# the core counts as done can be up to 1 us short for the HAL, which then converts the cell
+# selected before. Marked, not skipped: the other checks still run, and a fix shows as XPASS.
+NATIVE_SETTLE = pytest.mark.xfail(reason="native emulator: settle timed in ns by the HAL, in whole us "
+                                  "by rig_core.c (a neighbour's value in ~3% of frames)", strict=False)
+
+
+def mark_native(request, native: bool) -> None:
+    if native:
+        request.node.add_marker(NATIVE_SETTLE)
+
+
+@pytest.fixture(scope="module", params=list(KINDS))
+def rig(request):
     """A simulated board per variant, with a Link on its port: (rig, link)."""
-    with simulate.SimulatedRig(board=request.param) as r:
+    if request.param != "native":
+        request.getfixturevalue("need_simavr")
+    with simulate.SimulatedRig(**KINDS[request.param]) as r:
         link = Link(r.port)
         try:
             yield r, link
@@ -141,7 +159,8 @@ def test_hello_names_the_board_and_its_grid(rig):
     r, link = rig
     hello = link.hello()
     assert (hello.proto_major, hello.proto_minor) == (1, 0)                  # PROTOCOL.md's title
-    assert hello.board == {"uno": P.BOARD_ATMEGA328P, "mega": P.BOARD_ATMEGA2560}[r.board]
+    assert hello.board == (P.BOARD_NATIVE if r.native else
+                           {"uno": P.BOARD_ATMEGA328P, "mega": P.BOARD_ATMEGA2560}[r.board])
     assert (hello.rows, hello.cols) == {"uno": (8, 8), "mega": (20, 20)}[r.board]
     assert hello.adc_bits == 10
     assert hello.baud == 115200
@@ -152,8 +171,9 @@ def test_hello_names_the_board_and_its_grid(rig):
     assert again.board_id == hello.board_id
 
 
-def test_frames_follow_the_light(rig):
+def test_frames_follow_the_light(request, rig):
     r, link = rig
+    mark_native(request, r.native)
     first = scrambled_light(r.rows, r.cols, seed=1)
     r.light(first)
     a = frames_follow(link, first)
@@ -227,10 +247,13 @@ def test_bad_frames_are_answered_counted_and_streaming_goes_on(rig):
     assert later is not None                                  # still streaming
 
 
-@pytest.mark.parametrize("board", ["uno", "mega"])
-def test_calibration_survives_a_reset(need_simavr, board):
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_calibration_survives_a_reset(request, kind):
+    if kind != "native":
+        request.getfixturevalue("need_simavr")
+    mark_native(request, kind == "native")
     # a board of its own: a fresh EEPROM, so nothing is stored at first
-    with simulate.SimulatedRig(board=board) as r:
+    with simulate.SimulatedRig(**KINDS[kind]) as r:
         link = Link(r.port)
         try:
             assert link.hello().flags & (P.FLAG_DARK_STORED | P.FLAG_BRIGHT_STORED) == 0

@@ -156,8 +156,12 @@ static void mux_update(void)
     }
 }
 
-/* The ADC's data registers are read through these wrappers, for three things simavr cannot
- * feed through its input IRQs:
+/* The ADC's data registers are read through these wrappers, for what simavr cannot feed
+ * through its input IRQs:
+ *   - sample and hold: a real ADC takes its input 1.5 ADC clocks after a conversion starts
+ *     (13.5 for the first one after enabling) and converts that; simavr 1.6 takes the input
+ *     when ADCL is read, 13 clocks later, so a firmware that switched the multiplexer during a
+ *     conversion would read the new cell here and the old one on a board;
  *   - simavr 1.6 (Debian 12's) keeps input values for ADC0-7 only (fixed upstream in 1.7,
  *     commit "Fix ADCs>7"): the ATmega2560's ADC8-15 would read whatever lies after that array;
  *   - an input no multiplexer drives (the Uno's A4-A7) floats, and reads noise;
@@ -169,6 +173,9 @@ static avr_adc_t *adc;
 static avr_io_read_t adcl_read, adch_read;
 static void *adcl_param;
 static uint64_t noise_state;
+static avr_adc_mux_t sample_mux;     /* the input of the conversion running */
+static uint32_t sample_mv;
+static int sample_held;
 
 static uint32_t noise(uint32_t below)
 {
@@ -176,6 +183,33 @@ static uint32_t noise(uint32_t below)
     noise_state ^= noise_state >> 7;
     noise_state ^= noise_state << 17;
     return (uint32_t)(noise_state % below);
+}
+
+static avr_cycle_count_t adc_sample(avr_t *a, avr_cycle_count_t when, void *param)
+{
+    (void)a;
+    (void)when;
+    (void)param;
+    if (sample_mux.kind == ADC_MUX_SINGLE && sample_mux.src < 16) {
+        sample_mv = sample_mux.src >= RIG_ADC_CHANNELS ? noise(SIM_MV_MAX + 1)  /* floating */
+                                                       : adc_mv[sample_mux.src];
+        sample_held = 1;
+    }
+    return 0;
+}
+
+/* simavr raises OUT_TRIGGER as a conversion starts, with ADMUX as it is then. */
+static void on_adc_start(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)value;
+    (void)param;
+    sample_mux = adc->muxmode[avr_regbit_get_array(avr, adc->mux, ARRAY_SIZE(adc->mux))];
+    sample_held = 0;
+    uint8_t adps = avr_regbit_get_array(avr, adc->adps, ARRAY_SIZE(adc->adps));
+    avr_cycle_count_t clock = 1u << (adps ? adps : 1);      /* CPU cycles per ADC clock */
+    avr_cycle_timer_cancel(avr, adc_sample, NULL);
+    avr_cycle_timer_register(avr, (adc->first ? 27 : 3) * clock / 2, adc_sample, NULL);
 }
 
 static uint8_t wrapped_adcl(avr_t *a, avr_io_addr_t addr, void *param)
@@ -186,17 +220,16 @@ static uint8_t wrapped_adcl(avr_t *a, avr_io_addr_t addr, void *param)
         return adcl_read(a, addr, param);
     avr_adc_mux_t lent = mode;
     uint16_t adc0 = adc->adc_values[0];
-    if (mode.kind == ADC_MUX_SINGLE && mode.src >= RIG_ADC_CHANNELS) {
-        lent.src = 0;                    /* floating: anything from 0 to 5 V */
-        adc->adc_values[0] = (uint16_t)noise(SIM_MV_MAX + 1);
-    } else if (mode.kind == ADC_MUX_SINGLE && mode.src >= 8) {
+    if (sample_held) {
+        lent.kind = ADC_MUX_SINGLE;
         lent.src = 0;
-        adc->adc_values[0] = (uint16_t)adc_mv[mode.src];
+        adc->adc_values[0] = (uint16_t)sample_mv;
     } else if (mode.kind == ADC_MUX_REF && mode.src > 20) {
         lent.src = mode.src - 10 + noise(21);   /* +-10 mV, about 2 counts */
     } else {
         return adcl_read(a, addr, param);
     }
+    sample_held = 0;
     adc->muxmode[muxi] = lent;
     uint8_t v = adcl_read(a, addr, param);
     adc->muxmode[muxi] = mode;
@@ -229,6 +262,8 @@ static void adc_wrap(void)
     adch_read = avr->io[h].r.c;
     avr->io[l].r.c = wrapped_adcl;
     avr->io[h].r.c = wrapped_adch;
+    avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_OUT_TRIGGER),
+                            on_adc_start, NULL);
 }
 
 /* ---------------------------------------------------------------- pins */
@@ -498,6 +533,7 @@ static void on_core_reset(avr_t *a)
             if (irq)
                 irq->flags |= IRQ_FLAG_INIT;
         }
+    sample_held = 0;                 /* the reset cancelled the conversion and its timer */
     event("reset");                  /* now, before the restarted firmware's first pin event */
     reset_seen = 1;                  /* the parts are synced from the loop, once the I/O is reset */
 }
