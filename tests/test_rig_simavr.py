@@ -328,6 +328,37 @@ def test_mark1_rig_simulate_prints_a_pty_a_host_can_talk_to(need_simavr):
             proc.wait()
 
 
+def test_mark1_rig_simulate_plays_a_light_script_in_a_loop(need_simavr, tmp_path):
+    square = ["00000000", "00000000", "00999900", "00999900", "00999900", "00999900", "00000000",
+              "00000000"]
+    frame = ["99999999", "90000009", "90000009", "90000009", "90000009", "90000009", "90000009",
+             "99999999"]
+    script = tmp_path / "blink.txt"
+    script.write_text("\n".join(square) + "\nhold 400\n" + "\n".join(frame) + "\nhold 400\n")
+
+    def mv(picture):   # digit d lights a cell with 300 + d * 4400 / 9 mV (hardware.simulate)
+        return np.array([[300 + round(int(c) * 4400 / 9) for c in row] for row in picture])
+
+    proc = subprocess.Popen([str(MARK1), "rig", "simulate", "--light", str(script)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        link = Link(proc.stdout.readline().strip())
+        try:
+            for picture in (square, frame, square):        # the second square: it loops
+                frames_follow(link, mv(picture), settled=1)
+        finally:
+            link.close()
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(GIVE_UP)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
 def test_mark1_rig_simulate_names_missing_packages_in_one_line(tmp_path):
     # a PATH with none of make, avr-gcc or pkg-config on it
     env = {**os.environ, "PATH": str(tmp_path)}
@@ -353,6 +384,7 @@ def test_check_packages_raises_one_line(monkeypatch):
     (["--board", "mega", "--grid", "8x8"], "the mega has no 8x8 build: give --grid 20x20 or 16x16"),
     (["--board", "uno", "--grid", "20x20"], "the uno has no 20x20 build: give --grid 8x8"),
     (["--light", "/nonexistent/light.txt"], "no such light file"),
+    (["--native", "--baud", "1000000"], "the native emulator runs at 115200 baud only"),
 ])
 def test_mark1_rig_simulate_refuses_bad_options_in_one_line(args, message):
     done = subprocess.run([str(MARK1), "rig", "simulate", *args], capture_output=True, text=True,
