@@ -5,10 +5,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 # Debian packages the tests need (Xvfb: a real X server for the window tests; a C compiler,
-# avr-gcc and simavr for the rig's firmware, its unit tests and the simulated board). The one
-# list; tests/conftest.py's require_program() names the package a missing program comes from.
+# avr-gcc and simavr for the rig's firmware, its unit tests and the simulated board; Debian's
+# Arduino core, to build the sketch as the Arduino IDE does). The one list; tests/conftest.py's
+# require_program() names the package a missing program comes from.
 SYSTEM_PACKAGES := xvfb xdotool gcc libc6-dev make pkg-config \
-	gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1 libelf-dev
+	gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1 libelf-dev arduino-core-avr
 
 .PHONY: demo test lint bench fidelity venv clean system-packages firmware firmware-test
 
