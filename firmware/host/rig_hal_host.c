@@ -81,6 +81,11 @@ void host_advance_us(uint32_t us)
     fake_ns += (uint64_t)us * 1000u;
 }
 
+void host_advance_ns(uint64_t ns)
+{
+    fake_ns += ns;
+}
+
 void host_configure(const host_config *c)
 {
     cfg = *c;

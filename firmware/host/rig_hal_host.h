@@ -56,6 +56,7 @@ void host_configure(const host_config *cfg);
 void host_reset(bool by_watchdog);
 uint64_t host_now_ns(void);
 void host_advance_us(uint32_t us);     /* fake clock only */
+void host_advance_ns(uint64_t ns);
 
 void host_set_light_mv(const uint16_t *mv);     /* rows * cols values, row-major */
 /* Queues a press: BOUNCES 1 ms down / 1 ms up pulses, then down for MS ms. False when full. */

@@ -14,6 +14,16 @@
 #define F_CPU 16000000UL    /* the host builds emulate a 16 MHz board */
 #endif
 
+/* The frame's CRC a byte at a time, between conversions. On the AVR, avr-libc's inline-assembly
+ * step of the same polynomial (0x1021, MSB first; CCITT-FALSE is it with 0xFFFF to start) costs
+ * a fraction of a function call per byte; elsewhere the codec's. */
+#if defined(__AVR__)
+#include <util/crc16.h>
+#define crc_step(crc, b) _crc_xmodem_update((crc), (b))
+#else
+#define crc_step(crc, b) rig_crc16_update((crc), (b))
+#endif
+
 #ifdef RIG_NATIVE
 #define RIG_HELLO_BOARD RIG_BOARD_NATIVE
 #else
@@ -32,7 +42,9 @@
 #define HOST_QUIET_US 3000000UL                     /* LED: host heard from "recently" */
 #define BLINK_US 1000000UL
 #define BUTTON_SAMPLE_US 1000UL
-#define CRC_CHUNK 32u           /* packet bytes CRC'd per pass: less than one conversion's time */
+/* Frame bytes CRC'd and COBS-encoded after each conversion start: done on the AVR well within
+ * the 104 us the conversion takes, so the ADC never waits for the encoding. */
+#define FIN_CHUNK 24u
 #define EE_CHUNK 16u            /* EEPROM bytes compared per pass (reads are fast, writes slow) */
 
 /* The EEPROM block: header, dark[n], bright[n] (u16, little-endian), CRC-16 over all before
@@ -52,20 +64,22 @@
 #define EE_REGION_ZERO 3        /* both calibrations written as zeros (a new block) */
 
 enum { PH_BEGIN, PH_SETTLE, PH_CONVERT, PH_HOLD };
-enum { OUT_NONE, OUT_FRAME, OUT_CAL };
-enum { FIN_NONE, FIN_CRC, FIN_READY };
+#define NO_CH 0xFFu
+enum { OUT_NONE, OUT_FILLING, OUT_FRAME, OUT_CAL };
+enum { FIN_NONE, FIN_WAIT, FIN_RUN };
 enum { CAL_IDLE, CAL_ARMED, CAL_CAPTURING, CAL_STORE_WAIT, CAL_STORING, CAL_READING, CAL_REPLY };
 
 static struct {
-    /* Scanning: cur is the packet being filled; fin_buf the one being CRC'd for sending. */
+    /* Scanning: cur is the packet being filled; fin_buf the one being encoded into out. */
     uint8_t pkt[2][GRID_PACKET];
     uint8_t cur;
     uint8_t phase;
-    uint8_t bank, sel, ch;
+    uint8_t bank, sel, ch, next_ch;
+    uint16_t cell;              /* the cell being converted */
     uint32_t t_select;
     bool cal_in_scan;
-    uint8_t fin_state, fin_buf;
-    uint16_t fin_pos, fin_crc;
+    uint8_t fin_state, fin_buf, fin_code;
+    uint16_t fin_pos, fin_crc, fin_out, fin_code_pos;
     /* The next big message, COBS-encoded, waiting for room in the transmit buffer. */
     uint8_t out[GRID_WIRE];
     uint16_t out_len;
@@ -96,7 +110,8 @@ static struct {
     uint8_t lamps;
     bool streaming, led, blink, host_heard, wd_reset;
     uint32_t last_host_us, blink_t;
-    uint32_t loop_max_us;
+    uint32_t loop_max_us, pass_start;
+    bool passes_timed;
     rig_counters c;
 } S;
 
@@ -339,44 +354,32 @@ static void scan_release(void)
             return;
         S.fin_buf = S.cur;
         S.cur ^= 1;
-        S.fin_state = FIN_CRC;
-        S.fin_pos = 0;
-        S.fin_crc = 0xFFFFu;
-        /* The frames sent before this one: those sent, and the one waiting in out. */
-        rig_put_u16(S.pkt[S.fin_buf] + 1, (uint16_t)(S.c.frames + (S.out_kind == OUT_FRAME)));
+        S.fin_state = FIN_WAIT;
     }
     scan_begin();
 }
 
-static void scan_step(void)
+/* The conversion of cell S.cell on ADC channel ch starts; the next channel of the same select
+ * position (if it has a cell) is worked out now, so that when this conversion ends the next one
+ * starts without any arithmetic in between. Cells on one select position are 16 apart. */
+static void convert(uint8_t ch, uint16_t cell)
 {
-    switch (S.phase) {
-    case PH_BEGIN:
-        scan_begin();
-        return;
-    case PH_HOLD:
-        scan_release();
-        return;
-    case PH_SETTLE:
-        if ((uint32_t)(hal_micros() - S.t_select) < RIG_SETTLE_US)
-            return;
-        S.ch = 0;
-        hal_adc_start(0);
-        S.phase = PH_CONVERT;
-        return;
-    default:
-        break;
-    }
-    if (hal_adc_busy())
-        return;
+    hal_adc_start(ch);
+    S.ch = ch;
+    S.cell = cell;
+    S.next_ch = (ch + 1u < RIG_ADC_CHANNELS && cell + RIG_MUX_CHANNELS < N) ? (uint8_t)(ch + 1u) : NO_CH;
+}
+
+/* A conversion has ended (phase PH_CONVERT, ADC idle): the next one starts first, then the
+ * value is booked. True when a conversion was started. */
+static bool convert_done(void)
+{
     uint16_t v = hal_adc_result();
-    uint16_t cell = cell_of(S.bank, S.ch, S.sel);
-    /* Start the next conversion (or the next settle) before storing, so the ADC never idles
-     * while this one is booked. */
-    bool done = false;
-    if (S.ch + 1 < RIG_ADC_CHANNELS && cell_of(S.bank, (uint8_t)(S.ch + 1), S.sel) < N) {
-        S.ch++;
-        hal_adc_start(S.ch);
+    uint16_t cell = S.cell;
+    bool started = false, done = false;
+    if (S.next_ch != NO_CH) {
+        convert(S.next_ch, (uint16_t)(cell + RIG_MUX_CHANNELS));
+        started = true;
     } else if (next_select()) {
         select_now();
     } else {
@@ -389,33 +392,90 @@ static void scan_step(void)
     }
     if (done)
         scan_complete();
+    return started;
 }
 
-/* The finisher: the CRC a chunk per pass, then COBS into out once out is free. */
-static void fin_step(void)
+/* One step of the scan outside a running conversion; true when it started one. */
+static bool scan_other(void)
 {
-    if (S.fin_state == FIN_NONE)
-        return;
-    uint8_t *p = S.pkt[S.fin_buf];
-    if (S.fin_state == FIN_CRC) {
-        uint16_t end = S.fin_pos + CRC_CHUNK;
-        if (end > GRID_PACKET - 2u)
-            end = GRID_PACKET - 2u;
-        uint16_t crc = S.fin_crc;
-        for (uint16_t i = S.fin_pos; i < end; i++)
-            crc = rig_crc16_update(crc, p[i]);
-        S.fin_crc = crc;
-        S.fin_pos = end;
-        if (end < GRID_PACKET - 2u)
-            return;
-        rig_put_u16(p + GRID_PACKET - 2u, crc);
-        S.fin_state = FIN_READY;
+    switch (S.phase) {
+    case PH_BEGIN:
+        scan_begin();
+        return false;
+    case PH_HOLD:
+        scan_release();
+        return false;
+    case PH_SETTLE:
+        /* More than RIG_SETTLE_US whole microseconds: both readings are truncated, so only
+         * then has the full settle time surely passed. */
+        if ((uint32_t)(hal_micros() - S.t_select) <= RIG_SETTLE_US)
+            return false;
+        S.phase = PH_CONVERT;
+        convert(0, cell_of(S.bank, 0, S.sel));
+        return true;
+    default:
+        return false;
     }
-    if (S.out_kind != OUT_NONE)
+}
+
+/* The finisher: CRC and COBS together, FIN_CHUNK bytes at a time, straight into out (once out
+ * is free), so that no pass ever encodes a whole frame. The COBS is the standard one
+ * (PROTOCOL.md): a run of 254 non-zero bytes is code 0xFF with no implied zero, and a final full
+ * run gets no extra code byte. */
+static void fin_chunk(void)
+{
+    if (S.fin_state == FIN_WAIT) {
+        if (S.out_kind != OUT_NONE)
+            return;
+        /* frame_no: the frames sent before this one (none is waiting: out was free). */
+        rig_put_u16(S.pkt[S.fin_buf] + 1, (uint16_t)S.c.frames);
+        S.out_kind = OUT_FILLING;
+        S.fin_state = FIN_RUN;
+        S.fin_pos = 0;
+        S.fin_crc = 0xFFFFu;
+        S.fin_code_pos = 0;
+        S.fin_out = 1;
+        S.fin_code = 1;
+    }
+    if (S.fin_state != FIN_RUN)
         return;
-    uint16_t n = rig_cobs_encode(p, GRID_PACKET, S.out, sizeof S.out - 1u);
-    S.out[n] = 0;
-    S.out_len = (uint16_t)(n + 1u);
+    const uint8_t *p = S.pkt[S.fin_buf];
+    uint16_t i = S.fin_pos, o = S.fin_out, code_pos = S.fin_code_pos, crc = S.fin_crc;
+    uint8_t code = S.fin_code;
+    uint16_t end = i + FIN_CHUNK;
+    if (end > GRID_PACKET)
+        end = GRID_PACKET;
+    for (; i < end; i++) {
+        uint8_t b;
+        if (i < GRID_PACKET - 2u) {
+            b = p[i];
+            crc = crc_step(crc, b);
+        } else {
+            b = i == GRID_PACKET - 2u ? (uint8_t)crc : (uint8_t)(crc >> 8);   /* little-endian */
+        }
+        if (b == 0) {
+            S.out[code_pos] = code;
+            code_pos = o++;
+            code = 1;
+        } else {
+            S.out[o++] = b;
+            if (++code == 0xFF && i + 1u < GRID_PACKET) {
+                S.out[code_pos] = code;
+                code_pos = o++;
+                code = 1;
+            }
+        }
+    }
+    S.fin_pos = i;
+    S.fin_out = o;
+    S.fin_code_pos = code_pos;
+    S.fin_crc = crc;
+    S.fin_code = code;
+    if (i < GRID_PACKET)
+        return;
+    S.out[code_pos] = code;
+    S.out[o++] = 0;
+    S.out_len = o;
     S.out_kind = OUT_FRAME;
     S.out_waited = false;
     S.fin_state = FIN_NONE;
@@ -530,7 +590,7 @@ static void on_packet(void *ctx, uint8_t type, const uint8_t *body, uint16_t len
         if (!S.streaming) {
             /* Frames not yet on the wire go: frame_no counts only frames sent. */
             S.fin_state = FIN_NONE;
-            if (S.out_kind == OUT_FRAME)
+            if (S.out_kind == OUT_FRAME || S.out_kind == OUT_FILLING)
                 S.out_kind = OUT_NONE;
         }
         break;
@@ -569,7 +629,8 @@ static void rx_step(void)
 
 /* ---- buttons, output, LED ----------------------------------------------------------------- */
 
-static void buttons_step(uint32_t now)
+/* Every millisecond: the buttons are sampled and the LED follows the host. */
+static void ms_tick(uint32_t now)
 {
     if ((int32_t)(now - S.btn_next) < 0)
         return;
@@ -586,6 +647,18 @@ static void buttons_step(uint32_t now)
             S.btn_unsent |= (uint8_t)(1u << b);
         }
     }
+
+    if (S.host_heard && (uint32_t)(now - S.last_host_us) >= HOST_QUIET_US)
+        S.host_heard = false;
+    if ((uint32_t)(now - S.blink_t) >= BLINK_US) {
+        S.blink_t += BLINK_US;
+        S.blink = !S.blink;
+    }
+    bool on = S.host_heard || S.blink;
+    if (on != S.led) {
+        S.led = on;
+        hal_status_led(on);
+    }
 }
 
 static void tx_step(void)
@@ -601,7 +674,7 @@ static void tx_step(void)
         if (send_small(RIG_MSG_BUTTON, body, sizeof body))
             S.btn_unsent &= (uint8_t)~(1u << b);
     }
-    if (S.out_kind == OUT_NONE)
+    if (S.out_kind != OUT_FRAME && S.out_kind != OUT_CAL)
         return;
     uint16_t need = S.out_len + (S.out_kind == OUT_FRAME ? TX_RESERVE : 0u);
     if (hal_tx_free() < need) {
@@ -615,21 +688,6 @@ static void tx_step(void)
     if (S.out_kind == OUT_FRAME)
         S.c.frames++;
     S.out_kind = OUT_NONE;
-}
-
-static void led_step(uint32_t now)
-{
-    if (S.host_heard && (uint32_t)(now - S.last_host_us) >= HOST_QUIET_US)
-        S.host_heard = false;
-    if ((uint32_t)(now - S.blink_t) >= BLINK_US) {
-        S.blink_t += BLINK_US;
-        S.blink = !S.blink;
-    }
-    bool on = S.host_heard || S.blink;
-    if (on != S.led) {
-        S.led = on;
-        hal_status_led(on);
-    }
 }
 
 /* ---- the two entry points ----------------------------------------------------------------- */
@@ -674,26 +732,43 @@ void rig_setup(void)
     hal_watchdog_start();
 }
 
+/* Between any two jobs of a pass: a look at the ADC cheap enough to do often (the HAL call is
+ * inlined in the link-time-optimised AVR builds); the finisher gets its chunk right after a
+ * conversion starts, while the ADC works. */
+#define SCAN()                                                          \
+    do {                                                                \
+        if (S.phase == PH_CONVERT ? !hal_adc_busy() && convert_done()   \
+                                  : scan_other())                       \
+            fin_chunk();                                                \
+    } while (0)
+
 void rig_poll(void)
 {
-    uint32_t start = hal_micros();
-    hal_watchdog_kick();
-    /* The scan is stepped between the other jobs so a finished conversion waits for at most
-     * one short job before the next one starts. */
-    scan_step();
-    rx_step();
-    scan_step();
-    buttons_step(start);
-    fin_step();
-    scan_step();
-    tx_step();
-    cal_step();
-    ee_step();
-    scan_step();
-    led_step(start);
-    uint32_t dt = hal_micros() - start;
-    if (dt > S.loop_max_us)
+    /* One clock reading a pass: it also times the pass before (loop_max_us). */
+    uint32_t now = hal_micros();
+    SCAN();
+    uint32_t dt = now - S.pass_start;
+    S.pass_start = now;
+    if (dt > S.loop_max_us && S.passes_timed)
         S.loop_max_us = dt;
+    S.passes_timed = true;
+    hal_watchdog_kick();
+    /* The scan is stepped between the other jobs so that a finished conversion waits for at
+     * most one short job before the next one starts: on the ADC-bound grids that wait is
+     * what separates the frame rate from its limit. */
+    SCAN();
+    rx_step();
+    SCAN();
+    ms_tick(now);
+    SCAN();
+    tx_step();
+    SCAN();
+    cal_step();
+    SCAN();
+    ee_step();
+    if (S.phase == PH_HOLD)
+        fin_chunk();        /* the scan waits for the finisher: nothing to overlap with */
+    SCAN();
 }
 
 const rig_counters *rig_counters_get(void)
