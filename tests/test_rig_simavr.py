@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -39,16 +40,28 @@ def _ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
-@pytest.fixture(scope="module")
-def need_simavr():
-    """Skip (outside CI) or fail (under CI) when the simavr build's packages are missing."""
-    missing = simulate.missing_packages()
+def _require(missing: list[str], apt_line: str) -> None:
     if missing:
-        message = (f"SYSTEM PACKAGES MISSING: {', '.join(missing)}: {simulate.APT_LINE} "
-                   "(or run `make test` as root)")
+        message = f"SYSTEM PACKAGES MISSING: {', '.join(missing)}: {apt_line} (or run `make test` as root)"
         if _ci():
             pytest.fail(message + " -- CI is set, so this fails instead of skipping", pytrace=False)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def need_simavr():
+    """Skip (outside CI) or fail (under CI) when the simavr build's packages are missing."""
+    _require(simulate.missing_packages(), simulate.APT_LINE)
+
+
+@pytest.fixture(scope="module")
+def need_cc():
+    """The same for the native emulator: a C compiler and make."""
+    _require([p for p in ("cc", "make") if shutil.which(p) is None], "apt-get install gcc libc6-dev make")
+
+
+def need_board(request, kind: str) -> None:
+    request.getfixturevalue("need_cc" if kind == "native" else "need_simavr")
 
 
 class Link:
@@ -114,8 +127,7 @@ def mark_native(request, native: bool) -> None:
 @pytest.fixture(scope="module", params=list(KINDS))
 def rig(request):
     """A simulated board per variant, with a Link on its port: (rig, link)."""
-    if request.param != "native":
-        request.getfixturevalue("need_simavr")
+    need_board(request, request.param)
     with simulate.SimulatedRig(**KINDS[request.param]) as r:
         link = Link(r.port)
         try:
@@ -249,8 +261,7 @@ def test_bad_frames_are_answered_counted_and_streaming_goes_on(rig):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_calibration_survives_a_reset(request, kind):
-    if kind != "native":
-        request.getfixturevalue("need_simavr")
+    need_board(request, kind)
     mark_native(request, kind == "native")
     # a board of its own: a fresh EEPROM, so nothing is stored at first
     with simulate.SimulatedRig(**KINDS[kind]) as r:

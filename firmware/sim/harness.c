@@ -666,6 +666,8 @@ static void io_tick(void)
     struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
                           {.fd = pty_master, .events = POLLIN}};
     int n = pty_open && rx_len < SIM_RX_CAP ? 2 : 1;
+    if (ahead > 50000000LL)          /* never sleeps long: stdin and the pty wait meanwhile */
+        ahead = 50000000LL;
     struct timespec wait = {0, ahead > 0 ? (long)ahead : 0};
     if (ppoll(p, (nfds_t)n, &wait, NULL) > 0) {
         if (p[0].revents)
