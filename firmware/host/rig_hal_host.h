@@ -69,6 +69,8 @@ size_t host_tx_pending(void);
 size_t host_rx_push(const uint8_t *data, size_t len);
 
 uint8_t *host_eeprom(void);            /* the EEPROM's bytes, eeprom_size of them */
+/* Replaces hal_entropy's source (NULL: the clock and process id again). */
+void host_set_entropy(uint32_t (*fn)(void));
 void host_eeprom_attach_fd(int fd);    /* each write also goes to this file (-1: none) */
 bool host_watchdog_expired(void);      /* started and not kicked for HOST_WATCHDOG_US */
 

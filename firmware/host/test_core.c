@@ -517,6 +517,66 @@ static void test_eeprom_block(void)
     }
 }
 
+/* The id draw, as rig_core.c documents it: four rounds of MurmurHash3's 32-bit finaliser,
+ * id = fmix32(id ^ entropy ^ i * 0x9E3779B9), starting from the old block's id. Its inverse lets
+ * the test feed the entropy that makes the draw come out exactly 0 or 0xFFFFFFFF, the two ids
+ * the board must never use. */
+static uint32_t fmix32(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static uint32_t fmix32_inverse(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x7ED1B41Du;               /* 0xC2B2AE35^-1 mod 2^32 */
+    h ^= (h >> 13) ^ (h >> 26);
+    h *= 0xA5CB9243u;               /* 0x85EBCA6B^-1 mod 2^32 */
+    h ^= h >> 16;
+    return h;
+}
+
+static uint32_t scripted[8];
+static size_t n_scripted, at_scripted;
+static uint32_t scripted_entropy(void)
+{
+    return at_scripted < n_scripted ? scripted[at_scripted++] : 0x1234567u;
+}
+
+static void test_board_id_guard(void)
+{
+    start("board id: a draw of 0 or 0xFFFFFFFF is drawn again");
+    CHECK(fmix32_inverse(fmix32(0xDEADBEEFu)) == 0xDEADBEEFu, "the test's inverse is wrong");
+    const uint32_t bad[2] = {0, 0xFFFFFFFFu};
+    for (int k = 0; k < 2; k++) {
+        fresh_board(default_tx());
+        /* An erased EEPROM: the old id read from it is 0xFFFFFFFF. */
+        memset(host_eeprom(), 0xFF, 4096);
+        uint32_t id = 0xFFFFFFFFu;
+        for (uint32_t i = 0; i < 3; i++) {
+            scripted[i] = 0x1000u + i;
+            id = fmix32(id ^ scripted[i] ^ i * 0x9E3779B9u);
+        }
+        scripted[3] = fmix32_inverse(bad[k]) ^ id ^ 3u * 0x9E3779B9u;
+        n_scripted = 4;
+        at_scripted = 0;
+        host_set_entropy(scripted_entropy);
+        reboot(false);
+        host_set_entropy(NULL);
+        CHECK(at_scripted == 4, "the draw took %zu entropy words, not 4", at_scripted);
+        uint32_t got = rig_counters_get()->board_id;
+        CHECK(got != 0 && got != 0xFFFFFFFFu, "board id %08x", got);
+        run_ms(10);
+        const msg *h = first_of(RIG_MSG_HELLO);
+        CHECK(h && u32(h->body + 10) == got, "HELLO's id differs");
+    }
+}
+
 static void test_calibration(void)
 {
     start("calibration captured, stored, read back after a reset");
@@ -683,6 +743,7 @@ int main(void)
     test_short_tx_ring();
     test_replies_dropped();
     test_eeprom_block();
+    test_board_id_guard();
     test_calibration();
     test_messages();
     test_bad_input();

@@ -201,6 +201,9 @@ static uint32_t mix32(uint32_t h)
     return h;
 }
 
+/* A new board id: four rounds of id = mix32(id ^ entropy ^ i * 0x9E3779B9), starting from the
+ * old block's id, then drawn again while it is 0 or 0xFFFFFFFF (the test_core's guard test
+ * inverts exactly this to force those draws). */
 static uint32_t new_board_id(uint32_t seed)
 {
     uint32_t id = seed;
