@@ -61,7 +61,6 @@
 #define EE_CRC (EE_HDR + 4u * N)
 #define EE_LEN (EE_CRC + 2u)
 #define EE_REGION_NONE 0
-#define EE_REGION_ZERO 3        /* both calibrations written as zeros (a new block) */
 
 enum { PH_BEGIN, PH_SETTLE, PH_CONVERT, PH_HOLD };
 #define NO_CH 0xFFu
@@ -218,8 +217,6 @@ static uint8_t ee_desired(uint16_t a)
 {
     if (a < EE_HDR)
         return S.ee_hdr[a];
-    if (S.ee_region == EE_REGION_ZERO)
-        return 0;
     if (S.ee_region != EE_REGION_NONE) {
         uint16_t base = S.ee_region == 1 + RIG_CAL_DARK ? EE_DARK : EE_BRIGHT;
         if (a >= base && a < base + 2u * N)
@@ -719,14 +716,21 @@ void rig_setup(void)
         S.ee_hdr[EE_H_FLAGS] = 0;
         rig_put_u32(S.ee_hdr + EE_H_ID, new_board_id(seed));
         S.flags_stored = 0;
+        /* Only the header and the CRC are written (12 bytes, ~40 ms): the calibration areas
+         * keep whatever they hold, covered by the new CRC but unused while their flags are
+         * clear, instead of 4n bytes of zeros that take seconds (3.4 ms a byte). */
         if (hal_eeprom_size() >= EE_LEN)
-            ee_start(EE_REGION_ZERO);
+            ee_start(EE_REGION_NONE);
     }
 
     uint32_t now = hal_micros();
     S.btn_next = now + BUTTON_SAMPLE_US;
     S.blink_t = now;
     S.phase = PH_BEGIN;
+    /* A reset can cut a frame in half on the wire: a 0x00 first ends it for the host (an empty
+     * frame, ignored), so that HELLO is not lost in the host's resynchronisation. */
+    static const uint8_t delimiter = 0;
+    hal_tx_write(&delimiter, 1);
     send_hello();
     if (S.wd_reset)
         report_error(RIG_ERR_WATCHDOG);
