@@ -4,7 +4,8 @@
  *   mark1-rig-native [--grid 8x8|16x16|20x20] [--eeprom FILE]
  *
  * The ADC converts in 13 ADC clocks (125 kHz) and the transmit ring drains at 115200 / 10 bytes
- * a second, as on an Arduino, so frame rates are a real board's. HELLO says board 3 (native).
+ * a second, as on an Arduino, so frame rates are a real board's. The board's clock keeps up with
+ * the wall clock in 1 ms batches (a sleep in between), so it costs little CPU. HELLO says board 3 (native).
  * EEPROM lives in FILE (kept across runs; created if missing) or, by default, in memory.
  *
  * The control language is the simavr harness's (firmware/sim/harness.c):
@@ -33,7 +34,13 @@
 
 #define LINE_CAP 16384          /* a control line: 400 values of up to 5 characters fit */
 #define OUT_CAP 8192            /* bytes the wire has sent but the pty has not yet taken */
-#define IDLE_NS 200000u         /* sleep of a pass with nothing to do */
+/* The board runs in batches: each wake-up runs it, pass after pass on its own clock, up to the
+ * wall clock, then sleeps BATCH_NS. A pass costs the board PASS_NS; one that only waited moves
+ * its clock on to what it waits for (the ADC, the settle time), at most IDLE_STEP_NS, so that
+ * the buttons are still sampled every millisecond. */
+#define BATCH_NS 1000000u
+#define PASS_NS 5000u
+#define IDLE_STEP_NS 100000u
 
 static const native_variant *V;
 static int pty_master = -1;
@@ -298,9 +305,9 @@ int main(int argc, char **argv)
         }
     }
     host_configure(&V->cfg);
-    /* The sleeps below are tens of microseconds (a conversion is 104 us): the kernel's default
-     * 50 us timer slack would stretch every one of them and slow the scan. */
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    /* The batches are 1 ms apart: the kernel's default 50 us timer slack would make them
+     * uneven (it would not slow the board, whose clock follows the wall clock). */
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     if (eeprom_path)
         eeprom_open(eeprom_path);
     host_on_lamps(on_lamps);
@@ -308,28 +315,36 @@ int main(int argc, char **argv)
     pty_start();
     V->setup();
 
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        host_pass_begin();
-        V->poll();
-        bool idle = host_pass_idle();
-        if (host_watchdog_expired())
-            board_reset(true);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        uint64_t wall = (uint64_t)(t.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t.tv_nsec -
+                        (uint64_t)t0.tv_nsec;
+        while (host_now_ns() < wall) {
+            host_pass_begin();
+            V->poll();
+            if (host_watchdog_expired())
+                board_reset(true);
+            uint64_t now = host_now_ns();
+            uint64_t step = PASS_NS;
+            if (host_pass_idle()) {
+                uint64_t until = host_busy_until_ns();
+                step = until > now ? until - now : IDLE_STEP_NS;
+                if (step > IDLE_STEP_NS)
+                    step = IDLE_STEP_NS;
+                if (step < PASS_NS)
+                    step = PASS_NS;
+            }
+            host_advance_ns(step);
+        }
         host_tx_drain(wire_sink, NULL);
         pty_service();
-        /* A pass that started nothing sleeps until the ADC or the settle time is due (at most
-         * IDLE_NS), waking at once for a command or the host's bytes; a busy one only looks. */
-        uint64_t wait = 0;
-        if (idle) {
-            uint64_t now = host_now_ns();
-            uint64_t until = host_busy_until_ns();
-            wait = until > now ? until - now : IDLE_NS;
-            if (wait > IDLE_NS)
-                wait = IDLE_NS;
-        }
         struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
                                 {.fd = pty_master, .events = POLLIN}};
-        struct timespec ts = {0, (long)wait};
-        /* A closed slave reports POLLHUP at once: then only stdin can wake the sleep. */
+        struct timespec ts = {0, BATCH_NS};
+        /* A closed slave reports POLLHUP at once: then only stdin can wake the sleep. The
+         * host's bytes wake it early, so that an answer does not wait for the batch. */
         int n = ppoll(fds, pty_open ? 2 : 1, &ts, NULL);
         if (n > 0 && (fds[0].revents & (POLLIN | POLLHUP)))
             stdin_read();

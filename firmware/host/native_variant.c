@@ -22,7 +22,6 @@ const native_variant NATIVE_NAME = {
         /* The AVR HAL's transmit rings and EEPROM sizes for the same board. */
         .tx_size = RIG_CELLS <= 64 ? 256 : 1024,
         .eeprom_size = RIG_CELLS <= 64 ? 1024 : 4096,
-        .fake_clock = false,
         .settle_us = RIG_SETTLE_US,
     },
 };

@@ -1,5 +1,5 @@
-/* The host HAL: a simulated board for the core unit tests (fake clock) and the native rig
- * emulator (wall clock). See rig_hal_host.h. Everything is static and bounded, as on the AVR. */
+/* The host HAL: a simulated board for the core unit tests and the native rig emulator. See
+ * rig_hal_host.h. Everything is static and bounded, as on the AVR. */
 #define _POSIX_C_SOURCE 200809L
 #include "rig_hal_host.h"
 
@@ -17,9 +17,9 @@
 static host_config cfg;
 static host_counts counts;
 
-/* clock */
+/* The board's clock: moved only by host_advance_*, by the tests step by step and by the
+ * emulator in step with the wall clock. */
 static uint64_t fake_ns;
-static struct timespec t0;
 
 /* grid and ADC */
 static uint16_t light_mv[RIG_MAX_CELLS];
@@ -68,12 +68,7 @@ static void log_add(uint8_t kind, uint8_t a, uint8_t b)
 
 uint64_t host_now_ns(void)
 {
-    if (cfg.fake_clock)
-        return fake_ns;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)(ts.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)ts.tv_nsec -
-           (uint64_t)t0.tv_nsec;
+    return fake_ns;
 }
 
 void host_advance_us(uint32_t us)
@@ -95,7 +90,6 @@ void host_configure(const host_config *c)
         cfg.eeprom_size = HOST_EEPROM_MAX;
     fake_ns = 0;
     eeprom_done_ns = 0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t i = 0; i < RIG_MAX_CELLS; i++)
         light_mv[i] = HOST_DARK_MV;
     memset(eeprom, 0xFF, sizeof eeprom);       /* erased, as a new chip */

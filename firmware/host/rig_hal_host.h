@@ -1,6 +1,7 @@
-/* The host HAL (rig_hal.h on a computer) and the controls its users have over the "board":
- * the core unit tests (test_core.c) drive a fake clock, the native emulator (native.c) runs on
- * the wall clock. The ADC converts in 13 ADC clocks and the transmit ring drains at baud / 10
+/* The host HAL (rig_hal.h on a computer) and the controls its users have over the "board".
+ * The board's clock moves only when its user moves it: the core unit tests (test_core.c) step
+ * by step, the native emulator (native.c) in batches that keep up with the wall clock. The
+ * ADC converts in 13 ADC clocks and the transmit ring drains at baud / 10
  * bytes a second, as on the AVR, so timing-dependent behaviour is the board's. */
 #ifndef RIG_HAL_HOST_H
 #define RIG_HAL_HOST_H
@@ -27,7 +28,6 @@ typedef struct {
     uint32_t baud;
     uint16_t tx_size;                  /* the transmit ring, at most HOST_TX_MAX */
     uint16_t eeprom_size;              /* at most HOST_EEPROM_MAX */
-    bool fake_clock;                   /* tests: time moves only with host_advance_us */
     uint16_t settle_us;                /* converting sooner after a switch reads the old cell */
 } host_config;
 
@@ -83,7 +83,8 @@ const host_counts *host_get_counts(void);
 void host_clear_counts(void);
 const host_log_entry *host_log(size_t *n);
 void host_log_clear(void);
-/* True when the last rig_poll() pass only waited (nothing to start): the emulator may sleep. */
+/* True when the last rig_poll() pass only waited (nothing to start): the emulator may move
+ * the clock on to host_busy_until_ns() at once. */
 bool host_pass_idle(void);
 void host_pass_begin(void);
 /* The ADC, settle or nothing: when the core's next action is due (ns, host_now_ns scale). */

@@ -150,7 +150,7 @@ static host_config board_cfg(uint16_t tx_size)
 {
     host_config c = {
         .rows = RIG_ROWS, .cols = RIG_COLS, .adc_channels = RIG_ADC_CHANNELS, .banks = RIG_BANKS,
-        .baud = RIG_BAUD, .tx_size = tx_size, .eeprom_size = 4096, .fake_clock = true,
+        .baud = RIG_BAUD, .tx_size = tx_size, .eeprom_size = 4096,
         .settle_us = RIG_SETTLE_US,
     };
     return c;
