@@ -185,7 +185,11 @@ def test_frames_follow_the_light(rig):
 
 def test_lamps_light_exactly_the_lamp_pins(rig):
     r, link = rig
-    for mask in (0x01, 0xA5, 0x80, 0x00, 0xFF, 0x5A):
+    lit = [e.value for e in r.events() if e.kind == "lamps"]
+    masks = [0x01, 0xA5, 0x80, 0x00, 0xFF, 0x5A]
+    if lit and lit[-1] == masks[0]:       # an unchanged latch makes no event: start elsewhere
+        masks.reverse()
+    for mask in masks:
         since = r.mark()
         link.send(P.Lamps(mask=mask))
         event = r.wait_event("lamps", since=since, timeout=GIVE_UP)
