@@ -64,8 +64,9 @@
 #define SIM_MV_MAX 5000
 #define SIM_MV_DEFAULT 500
 
-/* MCUSR, the reset-cause register: I/O 0x34 (data 0x54) on both chips. simavr 1.6 neither
- * sets its flags nor clears it on a reset (it zeroes all I/O), so the harness does. */
+/* MCUSR, the reset-cause register: I/O 0x34 (data 0x54) on both chips. A simavr 1.6 reset
+ * zeroes it with all I/O and sets only the watchdog's flag (WDRF), so the harness sets PORF at
+ * power-up and EXTRF on the `reset` command, as the chip does. */
 #define SIM_MCUSR 0x54
 #define SIM_PORF 0x01
 #define SIM_EXTRF 0x02
