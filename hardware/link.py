@@ -22,7 +22,7 @@ the oldest, counted), and replies (``PONG``, ``CAL_DATA``, ``STATS``) into anoth
 
 When the board goes away (a read error, end of file, or no frame for :data:`LOST_AFTER`
 seconds) the status becomes ``"lost"`` within that second and the same thread looks for the board
-again, with a backoff of 0.2 s doubling to 2 s, logging once per change of state: at the same
+again, with a backoff of 0.2 s doubling to 1 s, logging once per change of state: at the same
 path, and for a USB port among the ports with the same USB serial number (or VID:PID), where it
 must answer with the same board id. Lamps lit before the loss are lit again.
 """
@@ -48,6 +48,7 @@ from . import protocol as P
 
 log = logging.getLogger(__name__)
 
+AUTO = "auto"   # the port name that means: the first candidate USB port a rig answers on
 CONNECTING = "connecting"
 CONNECTED = "connected"
 LOST = "lost"
@@ -59,7 +60,7 @@ LOST_AFTER = 1.0      # s without a frame: the rig is lost
 READ_TIMEOUT = 0.02   # s a read waits: how often the thread looks at the clock when nothing comes
 WRITE_TIMEOUT = 0.1   # s a write may take before it is given up (the main loop must not stall)
 BACKOFF_FIRST = 0.2   # s before the second attempt to find a lost board ...
-BACKOFF_MAX = 2.0     # ... doubling up to this
+BACKOFF_MAX = 1.0     # ... doubling up to this: a board back is found within about 1 s plus its reset
 BUTTONS_KEPT = 16     # presses waiting for poll(); a flood drops the oldest
 REPLIES_KEPT = 32     # PONG / CAL_DATA / STATS / ERROR messages kept for request()
 PINGS_KEPT = 16       # PINGs whose PONG is awaited
@@ -291,7 +292,8 @@ class RigLink:
     Parameters
     ----------
     port : str
-        A device path, a ``/dev/serial/by-id/`` link or a pyserial URL.
+        A device path, a ``/dev/serial/by-id/`` link, a pyserial URL, or ``"auto"``: the first
+        candidate USB port (:mod:`hardware.ports`) a rig answers on.
     baudrate : int
         The firmware's speed (115200 or 1000000; a pty ignores it).
     clock : callable
@@ -340,11 +342,15 @@ class RigLink:
         self._board_errors: dict[str, int] = {}
         self._latency: float | None = None
         self._lamps = 0
+        self._streaming = True   # a board told STREAM 0 sends no frames, and is not lost for that
         self._write_lock = threading.Lock()
 
     # -- life
     def open(self) -> P.Hello:
         """Open the port and shake hands now; then keep the link up in the background.
+
+        With ``port="auto"`` the candidate USB ports (:func:`hardware.ports.candidates`) are tried
+        in turn and the first rig that answers is taken.
 
         Raises
         ------
@@ -355,12 +361,24 @@ class RigLink:
             raise DeviceError("this rig link is already open")
         self._status = CONNECTING
         try:
-            self._attach(*self._connect(self.url))
+            if self.url == AUTO:
+                if not self._find_again():
+                    raise DeviceError(self._auto_failure())
+            else:
+                self._attach(*self._connect(self.url))
         except BaseException:
             self._status = CLOSED
             raise
         self._spawn()
         return self._hello
+
+    def _auto_failure(self) -> str:
+        tried = self._candidates()
+        if not tried:
+            return ("no rig found: no candidate serial port (an Arduino or a USB-serial adapter); "
+                    "plug the rig in, or name its port (`mark1 rig list`)")
+        return (f"no rig answered on the candidate ports ({', '.join(tried)}): name the rig's "
+                "port (`mark1 rig list` shows what answered)")
 
     def start(self) -> RigLink:
         """Look for the board in the background (status ``"connecting"`` until it answers).
@@ -450,7 +468,7 @@ class RigLink:
             self._status = CONNECTED
             self._cond.notify_all()
         # the board may have reset while away (lamps off, streaming on): put them as they were
-        self._write(P.encode(P.Stream(on=1)) + P.encode(P.Lamps(mask=self._lamps)))
+        self._write(P.encode(P.Stream(on=int(self._streaming))) + P.encode(P.Lamps(mask=self._lamps)))
         if rest:
             self._dispatch(rest, self.clock())
 
@@ -466,6 +484,9 @@ class RigLink:
     def _candidates(self) -> list[str]:
         if self.finder is not None:
             return list(self.finder())
+        if self.url == AUTO and self._where is None:
+            # never connected yet: every candidate (opening one resets an Arduino on it)
+            return [c.path for c in ports.candidates()]
         found = [self._where or self.url]
         if self._usb is not None:
             for c in ports.candidates():
@@ -507,7 +528,7 @@ class RigLink:
                     lost_at = time.monotonic()
                 if self._find_again():
                     if self._losses:
-                        log.warning("rig found again at %s after %.1f s", self._where,
+                        log.info("rig found again at %s after %.1f s", self._where,
                                     time.monotonic() - lost_at)
                     else:
                         log.info("rig connected at %s", self._where)
@@ -526,7 +547,7 @@ class RigLink:
             now = self.clock()
             if data:
                 self._take(data, now)
-            if now - self._last_frame_t > self.lost_after:
+            if self._streaming and now - self._last_frame_t > self.lost_after:
                 self._lose(f"no frame for {self.lost_after:g} s")
 
     def _lose(self, why: str) -> None:
@@ -602,8 +623,17 @@ class RigLink:
                 return False  # the reader thread sees the loss and says so
 
     def send(self, message: P.Message) -> bool:
-        """Send one host-to-board message; False when the rig is not connected (not an error)."""
-        return self._write(P.encode(message))
+        """Send one host-to-board message; False when the rig is not connected (not an error).
+
+        After ``Stream(on=0)`` a silent board is not taken for lost (nor one that is unplugged,
+        until a read fails); ``Stream(on=1)`` restores the one-second rule.
+        """
+        data = P.encode(message)
+        if isinstance(message, P.Stream):
+            with self._cond:
+                self._streaming = bool(message.on)
+                self._last_frame_t = self.clock()
+        return self._write(data)
 
     def set_lamps(self, mask: int) -> bool:
         """Light answer lamp i for bit i of ``mask`` (0-255); kept and re-sent after a reconnect.

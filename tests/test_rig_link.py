@@ -348,3 +348,41 @@ def test_start_connects_in_the_background_when_the_board_comes(boards):
     finally:
         link.close()
     assert link_threads() == []
+
+
+def test_auto_takes_the_first_candidate_a_rig_answers_on(boards, monkeypatch):
+    from hardware import ports
+    silent, rig = boards(answer=False, stream=False), boards()
+
+    def fake(paths):
+        return lambda **kw: [ports.Candidate(device=p, by_id=None, serial_number=None, description="",
+                                             vid=0x2341, pid=0x0043, chip="Arduino") for p in paths]
+
+    monkeypatch.setattr(ports, "candidates", fake([silent.path, rig.path]))
+    with L.RigLink(port=L.AUTO, reset_wait=0.3, hello_wait=0.3) as link:
+        assert link.where == rig.path and link.hello.board_id == BOARD_ID
+    monkeypatch.setattr(ports, "candidates", fake([]))
+    with pytest.raises(DeviceError, match=r"^no rig found: no candidate serial port .*plug the rig in"):
+        L.RigLink(port=L.AUTO).open()
+    monkeypatch.setattr(ports, "candidates", fake([silent.path]))
+    with pytest.raises(DeviceError, match=rf"^no rig answered on the candidate ports \({silent.path}\)"):
+        L.RigLink(port=L.AUTO, reset_wait=0.3, hello_wait=0.3).open()
+
+
+def test_a_board_told_to_stop_streaming_is_not_lost(boards):
+    board = boards()
+    clock = Clock()
+    with L.RigLink(port=board.path, clock=clock) as link:
+        assert link.send(P.Stream(on=0))
+        board.streaming.clear()
+        clock.advance(5.0)
+        time.sleep(0.2)
+        assert link.status == L.CONNECTED
+        board.streaming.set()
+        assert link.send(P.Stream(on=1))
+        clock.advance(0.5)
+        assert link.wait_frame(timeout=GIVE_UP) is not None
+        board.streaming.clear()
+        time.sleep(0.05)
+        clock.advance(1.5)
+        assert link.wait_status(L.LOST, timeout=GIVE_UP)
