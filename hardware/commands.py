@@ -8,9 +8,13 @@
     ``reset``). Lines typed on stdin are the board's control commands (``press LEFT 50``,
     ``light ...``, ``reset``; see :mod:`hardware.simulate`). Runs until Ctrl-C or end of input.
 
+``mark1 rig list``, ``mark1 rig check PORT [--json]``, ``mark1 rig calibrate PORT``
+    The bridge to a real rig (:mod:`hardware.checkup`): candidate ports and what answered,
+    a rig's handshake, frame rate, errors and lamp test, and its guided calibration.
+
 :func:`add_rig_parser` adds them to the ``mark1`` parser; ``simulator.cli`` calls it. Errors
 are :class:`simulator.errors.Mark1Error` with one line, printed by ``mark1`` before it exits with
-status 2. Nothing here imports pyserial or pygame.
+status 2. Nothing here imports pyserial (the bridge commands import it when they run) or pygame.
 """
 
 from __future__ import annotations
@@ -125,4 +129,47 @@ def add_rig_parser(subparsers, parser_class=argparse.ArgumentParser):
     s.add_argument("--native", action="store_true",
                    help="run the native rig emulator (no simavr needed) instead of the AVR build")
     s.set_defaults(func=cmd_simulate)
+    _add_bridge_parsers(sub)
     return rig
+
+
+def _bridge(name: str):
+    def run(args) -> int:
+        from . import checkup  # pyserial is imported only when a bridge command runs
+        return getattr(checkup, name)(args)
+    return run
+
+
+def _add_bridge_parsers(sub) -> None:
+    """``rig list``, ``rig check PORT`` and ``rig calibrate PORT`` (:mod:`hardware.checkup`)."""
+    bauds = dict(type=int, choices=simulate.BAUDS, default=115200,
+                 help="the firmware's serial speed (default: 115200; a pty ignores it)")
+    s = sub.add_parser("list", help="candidate serial ports and which of them a rig answers on",
+                       description="Lists the USB serial ports of Arduinos and the usual USB-serial "
+                                   "chips and, for each, what answered the rig's handshake (opening "
+                                   "a port resets an Arduino on it).")
+    s.add_argument("--no-probe", action="store_true", help="list the ports without opening them")
+    s.add_argument("--json", action="store_true", help="print the list as JSON")
+    s.add_argument("--baud", **bauds)
+    s.set_defaults(func=_bridge("cmd_list"))
+    s = sub.add_parser("check", help="a rig's handshake, frame rate, errors, latency and a lamp test",
+                       description="Opens the rig on PORT and shows its handshake, its frame rate "
+                                   "beside the limit its wire and ADC set, error counts, a PING's "
+                                   "round trip and a live view of its photocells; then lights each "
+                                   "lamp in turn.")
+    s.add_argument("port", metavar="PORT",
+                   help="the rig's serial port: a path, /dev/serial/by-id/..., a pyserial URL "
+                        "(socket://HOST:PORT, rfc2217://...) or auto")
+    s.add_argument("--seconds", type=float, default=3.0,
+                   help="how long to measure the frame rate and show the grid (default: 3)")
+    s.add_argument("--no-lamps", action="store_true", help="skip the lamp test")
+    s.add_argument("--json", action="store_true", help="print the findings as JSON, without the live view")
+    s.add_argument("--baud", **bauds)
+    s.set_defaults(func=_bridge("cmd_check"))
+    s = sub.add_parser("calibrate", help="guided dark and bright calibration, kept on the rig and the host",
+                       description="Asks you to cover the photocells, then to light them, capturing "
+                                   "each on the board (EEPROM) and keeping both on this computer by "
+                                   "the rig's board id.")
+    s.add_argument("port", metavar="PORT", help="the rig's serial port (as for rig check)")
+    s.add_argument("--baud", **bauds)
+    s.set_defaults(func=_bridge("cmd_calibrate"))
