@@ -66,10 +66,17 @@ static void on_msg(void *ctx, uint8_t type, const uint8_t *body, uint16_t len)
     n_msgs++;
 }
 
+/* The raw wire, kept while a test asks for it (raw_on). */
+static uint8_t raw[1u << 16];
+static size_t raw_len;
+static bool raw_on;
+
 static void sink(void *ctx, const uint8_t *data, size_t len)
 {
     (void)ctx;
     wire_bytes += (uint32_t)len;
+    for (size_t i = 0; raw_on && i < len && raw_len < sizeof raw; i++)
+        raw[raw_len++] = data[i];
     for (size_t i = 0; i < len; i++)
         rig_decoder_feed(&wire, data[i]);
 }
@@ -327,6 +334,65 @@ static void test_scan_order_and_settle(uint32_t pass_ns)
     }
     CHECK(gaps == 0, "%zu gaps in frame_no", gaps);
     step_ns = STEP_US * 1000u;
+}
+
+/* COBS's corner: a run of 254 non-zero bytes that ends the packet takes no code byte after it.
+ * All cells bright (1023 = FF 03: no zero) but cell n - 127, whose value's high byte is then the
+ * packet's last zero, exactly 254 bytes before its end; whenever a frame's CRC has no zero byte,
+ * the frame ends in such a run. The host's decoder must take every frame. */
+static void test_cobs_full_final_run(void)
+{
+    start("frames ending in a full 254-byte COBS run");
+    if (N < 127)
+        return;                     /* a packet shorter than 255 bytes has no such run */
+    const size_t dim = (size_t)N - 127u;
+    fresh_board(default_tx());
+    static uint16_t mv[N];
+    for (size_t i = 0; i < N; i++)
+        mv[i] = 5000;
+    mv[dim] = 1000;
+    host_set_light_mv(mv);
+    raw_len = 0;
+    raw_on = true;
+    run_ms(1500);
+    raw_on = false;
+    /* Each whole frame on the wire, byte for byte, against the codec's COBS (checked on its own
+     * against Wikipedia's examples) of the packet it decodes to. */
+    size_t start_at = 0, compared = 0, differ = 0;
+    for (size_t i = 0; i < raw_len; i++) {
+        if (raw[i] != 0)
+            continue;
+        size_t n = i - start_at;
+        static uint8_t packet[RIG_MAX_PACKET], again[RIG_MAX_ENCODED];
+        int32_t k = start_at > 0 && n > 0 ? rig_cobs_decode(raw + start_at, (uint16_t)n, packet) : -1;
+        if (k > 0 && packet[0] == RIG_MSG_FRAME) {
+            uint16_t e = rig_cobs_encode(packet, (uint16_t)k, again, sizeof again);
+            compared++;
+            differ += e != n || memcmp(again, raw + start_at, n) != 0;
+        }
+        start_at = i + 1;
+    }
+    CHECK(compared >= 5 && differ == 0, "%zu of %zu frames not encoded as the standard COBS", differ,
+          compared);
+    size_t frames = 0, full_runs = 0, wrong = 0;
+    for (size_t i = 0; i < n_msgs; i++) {
+        const msg *m = &msgs[i];
+        if (m->type != RIG_MSG_FRAME)
+            continue;
+        frames++;
+        for (size_t c = 0; c < N; c++)
+            wrong += u16(m->body + 4 + 2 * c) != (c == dim ? counts_of(1000) : 1023u);
+        uint8_t packet[1 + RIG_MAX_BODY];
+        packet[0] = RIG_MSG_FRAME;
+        memcpy(packet + 1, m->body, m->len);
+        uint16_t crc = crc_ref(packet, 1u + m->len);
+        full_runs += (crc & 0xFF) != 0 && (crc >> 8) != 0;
+    }
+    rig_decoder_stats s = wire.stats;
+    CHECK(s.oversize + s.cobs + s.shortened + s.crc + s.unknown_type + s.length == 0,
+          "the host dropped %u frames", s.oversize + s.cobs + s.shortened + s.crc + s.length);
+    CHECK(frames >= 5 && full_runs > 0, "%zu frames, %zu ending in a full run", frames, full_runs);
+    CHECK(wrong == 0, "%zu values differ", wrong);
 }
 
 static uint16_t presses_seen(uint8_t button)
@@ -739,6 +805,7 @@ int main(void)
     /* Passes 1.3 us apart: microsecond readings truncate, and a settle counted as 20 us from
      * them can be 19.x us long unless the core allows for it. */
     test_scan_order_and_settle(1300u);
+    test_cobs_full_final_run();
     test_debounce();
     test_short_tx_ring();
     test_replies_dropped();

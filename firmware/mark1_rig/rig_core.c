@@ -44,7 +44,7 @@
 #define BUTTON_SAMPLE_US 1000UL
 /* Frame bytes CRC'd and COBS-encoded after each conversion start: done on the AVR well within
  * the 104 us the conversion takes, so the ADC never waits for the encoding. */
-#define FIN_CHUNK 24u
+#define FIN_CHUNK 16u
 #define EE_CHUNK 16u            /* EEPROM bytes compared per pass (reads are fast, writes slow) */
 
 /* The EEPROM block: header, dark[n], bright[n] (u16, little-endian), CRC-16 over all before
@@ -65,11 +65,13 @@
 enum { PH_BEGIN, PH_SETTLE, PH_CONVERT, PH_HOLD };
 #define NO_CH 0xFFu
 enum { OUT_NONE, OUT_FILLING, OUT_FRAME, OUT_CAL };
-enum { FIN_NONE, FIN_WAIT, FIN_RUN };
-enum { CAL_IDLE, CAL_ARMED, CAL_CAPTURING, CAL_STORE_WAIT, CAL_STORING, CAL_READING, CAL_REPLY };
+enum { FIN_NONE, FIN_FRAME, FIN_CAL };     /* what the finisher is encoding */
+enum { CAL_IDLE, CAL_ARMED, CAL_CAPTURING, CAL_STORE_WAIT, CAL_STORING, CAL_READING, CAL_REPLY,
+       CAL_SENDING };
 
 static struct {
-    /* Scanning: cur is the packet being filled; fin_buf the one being encoded into out. */
+    /* Scanning: cur is the packet being filled; fin_buf a complete one (frame_ready) waiting
+     * for the finisher, or being encoded by it into out. */
     uint8_t pkt[2][GRID_PACKET];
     uint8_t cur;
     uint8_t phase;
@@ -77,7 +79,9 @@ static struct {
     uint16_t cell;              /* the cell being converted */
     uint32_t t_select;
     bool cal_in_scan;
+    bool frame_ready;
     uint8_t fin_state, fin_buf, fin_code;
+    const uint8_t *fin_body;
     uint16_t fin_pos, fin_crc, fin_out, fin_code_pos;
     /* The next big message, COBS-encoded, waiting for room in the transmit buffer. */
     uint8_t out[GRID_WIRE];
@@ -350,11 +354,11 @@ static void scan_release(void)
 {
     /* PH_HOLD: the finished packet moves to the finisher once it is free. */
     if (S.streaming) {
-        if (S.fin_state != FIN_NONE)
+        if (S.frame_ready)
             return;
         S.fin_buf = S.cur;
         S.cur ^= 1;
-        S.fin_state = FIN_WAIT;
+        S.frame_ready = true;
     }
     scan_begin();
 }
@@ -419,27 +423,44 @@ static bool scan_other(void)
 }
 
 /* The finisher: CRC and COBS together, FIN_CHUNK bytes at a time, straight into out (once out
- * is free), so that no pass ever encodes a whole frame. The COBS is the standard one
- * (PROTOCOL.md): a run of 254 non-zero bytes is code 0xFF with no implied zero, and a final full
- * run gets no extra code byte. */
+ * is free), so that no pass ever encodes a whole grid message: FRAMEs, and CAL_DATA (which goes
+ * first). The packet is type | body (GRID_BODY bytes) | crc. The COBS is the standard one
+ * (PROTOCOL.md): a run of 254 non-zero bytes is code 0xFF with no implied zero, and a final
+ * full run gets no extra code byte. */
+static void fin_start(uint8_t what, const uint8_t *body)
+{
+    S.fin_state = what;
+    S.fin_body = body;
+    S.out_kind = OUT_FILLING;
+    S.fin_pos = 0;
+    S.fin_crc = 0xFFFFu;
+    S.fin_code_pos = 0;
+    S.fin_out = 1;
+    S.fin_code = 1;
+}
+
 static void fin_chunk(void)
 {
-    if (S.fin_state == FIN_WAIT) {
+    if (S.fin_state == FIN_NONE) {
         if (S.out_kind != OUT_NONE)
             return;
-        /* frame_no: the frames sent before this one (none is waiting: out was free). */
-        rig_put_u16(S.pkt[S.fin_buf] + 1, (uint16_t)S.c.frames);
-        S.out_kind = OUT_FILLING;
-        S.fin_state = FIN_RUN;
-        S.fin_pos = 0;
-        S.fin_crc = 0xFFFFu;
-        S.fin_code_pos = 0;
-        S.fin_out = 1;
-        S.fin_code = 1;
+        if (S.cal_state == CAL_REPLY) {
+            S.cal[0] = S.cal_which;
+            S.cal[2] = RIG_ROWS;
+            S.cal[3] = RIG_COLS;
+            S.cal_state = CAL_SENDING;
+            fin_start(FIN_CAL, S.cal);
+        } else if (S.frame_ready) {
+            /* frame_no: the frames sent before this one (none is waiting: out was free). */
+            uint8_t *body = S.pkt[S.fin_buf] + 1;
+            rig_put_u16(body, (uint16_t)S.c.frames);
+            fin_start(FIN_FRAME, body);
+        } else {
+            return;
+        }
     }
-    if (S.fin_state != FIN_RUN)
-        return;
-    const uint8_t *p = S.pkt[S.fin_buf];
+    const uint8_t *body = S.fin_body;
+    uint8_t type = S.fin_state == FIN_CAL ? RIG_MSG_CAL_DATA : RIG_MSG_FRAME;
     uint16_t i = S.fin_pos, o = S.fin_out, code_pos = S.fin_code_pos, crc = S.fin_crc;
     uint8_t code = S.fin_code;
     uint16_t end = i + FIN_CHUNK;
@@ -448,7 +469,7 @@ static void fin_chunk(void)
     for (; i < end; i++) {
         uint8_t b;
         if (i < GRID_PACKET - 2u) {
-            b = p[i];
+            b = i ? body[i - 1u] : type;
             crc = crc_step(crc, b);
         } else {
             b = i == GRID_PACKET - 2u ? (uint8_t)crc : (uint8_t)(crc >> 8);   /* little-endian */
@@ -476,8 +497,14 @@ static void fin_chunk(void)
     S.out[code_pos] = code;
     S.out[o++] = 0;
     S.out_len = o;
-    S.out_kind = OUT_FRAME;
     S.out_waited = false;
+    if (S.fin_state == FIN_CAL) {
+        S.out_kind = OUT_CAL;
+        S.cal_state = CAL_IDLE;
+    } else {
+        S.out_kind = OUT_FRAME;
+        S.frame_ready = false;
+    }
     S.fin_state = FIN_NONE;
 }
 
@@ -527,15 +554,9 @@ static void cal_step(void)
         return;
     }
     case CAL_REPLY:
-        /* CAL_DATA goes through out like a frame (it is as long as one), ahead of the next. */
-        if (S.out_kind != OUT_NONE)
-            return;
-        S.cal[0] = S.cal_which;
-        S.cal[2] = RIG_ROWS;
-        S.cal[3] = RIG_COLS;
-        S.out_len = rig_encode(RIG_MSG_CAL_DATA, S.cal, GRID_BODY, S.out, sizeof S.out);
-        S.out_kind = S.out_len ? OUT_CAL : OUT_NONE;
-        S.cal_state = CAL_IDLE;
+    case CAL_SENDING:
+        /* CAL_DATA is as long as a frame: the finisher (fin_chunk) encodes it, ahead of the
+         * next frame, and moves the state on. */
         return;
     default:
         return;     /* ARMED, CAPTURING: the scan moves them on */
@@ -589,8 +610,12 @@ static void on_packet(void *ctx, uint8_t type, const uint8_t *body, uint16_t len
         S.streaming = body[0] != 0;
         if (!S.streaming) {
             /* Frames not yet on the wire go: frame_no counts only frames sent. */
-            S.fin_state = FIN_NONE;
-            if (S.out_kind == OUT_FRAME || S.out_kind == OUT_FILLING)
+            S.frame_ready = false;
+            if (S.fin_state == FIN_FRAME) {
+                S.fin_state = FIN_NONE;
+                S.out_kind = OUT_NONE;
+            }
+            if (S.out_kind == OUT_FRAME)
                 S.out_kind = OUT_NONE;
         }
         break;
