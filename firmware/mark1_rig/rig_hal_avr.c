@@ -288,10 +288,18 @@ void rig_hal_early_reset_cause(void) __attribute__((naked, used, section(".init3
 void rig_hal_early_reset_cause(void)
 {
     uint8_t cause = MCUSR;
+#if defined(__AVR_ATmega328P__)
     if (cause == 0) {
-        /* Optiboot (the Uno's bootloader) clears MCUSR and hands its value over in r2. */
-        __asm__ __volatile__("mov %0, r2" : "=r"(cause));
+        /* Optiboot (the Uno's bootloader, version 5 on) clears MCUSR and hands its value over
+         * in r2. Older ones leave r2 undefined: only a value that can be an MCUSR (flags in
+         * bits 0-3) is believed. The Mega's stk500v2 bootloader clears MCUSR and hands nothing
+         * over, so there a watchdog reset behind a bootloader goes unreported. */
+        uint8_t r2;
+        __asm__ __volatile__("mov %0, r2" : "=r"(r2));
+        if ((r2 & 0xF0u) == 0)
+            cause = r2;
     }
+#endif
     reset_cause = cause;
     MCUSR = 0;
     wdt_disable();
