@@ -464,7 +464,7 @@ static void test_short_tx_ring(void)
     start("frames never partial with a short transmit ring");
     /* Room for one frame and the reply reserve, not two frames. */
     uint16_t frame_wire = RIG_WIRE_MAX(4 + 2 * N);
-    fresh_board((uint16_t)(frame_wire + 60));
+    fresh_board((uint16_t)(frame_wire + 80));
     set_pattern();
     draining = false;               /* the host stops reading for 300 ms */
     run_ms(300);

@@ -36,8 +36,10 @@
 #define GRID_WIRE RIG_WIRE_MAX(GRID_BODY)
 #define PKT_VALUES (1u + RIG_GRID_HEADER)           /* first value's offset in a packet */
 /* Room a FRAME leaves in the transmit buffer for replies: a HELLO or STATS is 29 bytes on the
- * wire, a PONG 13, an ERROR or BUTTON 8, so a frame never crowds out an answer to the host. */
-#define TX_RESERVE 48u
+ * wire, a PONG 13, an ERROR or BUTTON 8, so a frame never crowds out an answer to the host: a
+ * PONG still fits behind the five ERRORs a burst of bad frames can cause. (The Uno's 256-byte
+ * ring holds an 8 x 8 frame, 137 bytes, and this; the Mega's 1024 bytes a 20 x 20 one, 812.) */
+#define TX_RESERVE 64u
 #define SMALL_WIRE RIG_WIRE_MAX(RIG_LEN_HELLO)      /* the longest fixed-size message */
 #define HOST_QUIET_US 3000000UL                     /* LED: host heard from "recently" */
 #define BLINK_US 1000000UL

@@ -6,8 +6,14 @@
  * Status LED: a slow blink (1 s on, 1 s off) while no good packet has come from the host for
  * 3 s (the board runs, nobody talks to it); steady on while the host has talked within 3 s.
  *
- * STATS.loop_max_us is the longest single rig_poll() pass since the last STATS (or reset), so a
- * host can watch it per interval; it saturates at 65535. */
+ * STATS.loop_max_us is the longest time from one rig_poll() pass to the next since the last
+ * STATS (or reset), interrupts included, so a host can watch it per interval; it saturates at
+ * 65535. (In the native emulator the board's clock jumps over waits: the figure means little.)
+ *
+ * A CAL_DATA reply is as long as a FRAME: unlike the short replies it is never dropped, it
+ * waits for room in the transmit buffer like a frame, ahead of the next frame. BUTTON events
+ * that do not fit wait too (one per button, carrying the running count); only the short
+ * replies (HELLO, PONG, ERROR, STATS) are dropped and counted as tx_dropped. */
 #ifndef RIG_CORE_H
 #define RIG_CORE_H
 

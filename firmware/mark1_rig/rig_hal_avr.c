@@ -89,8 +89,8 @@ uint32_t hal_micros(void)
 /* ---- serial: interrupt-driven rings ------------------------------------------------------- */
 
 #if defined(__AVR_ATmega2560__)
-/* A 20 x 20 frame is 812 B on the wire; with the 48 B reply reserve it fits, and when the next
- * one is encoded up to 163 B (14 ms at 115200 baud) are still queued, so the wire never idles.
+/* A 20 x 20 frame is 812 B on the wire; with the 64 B reply reserve it fits, and when the next
+ * one is written up to 147 B (13 ms at 115200 baud) are still queued, so the wire never idles.
  * Not more: every queued byte delays a PONG (1024 B: at most 89 ms at 115200 baud). */
 #define TX_SIZE 1024u
 #define RX_SIZE 64u
