@@ -61,8 +61,12 @@ firmware: system-packages
 firmware-test: system-packages
 	$(MAKE) --no-print-directory -C firmware test
 
-bench: $(STAMP)
+# The machine and the kiosk (bench.py), the rig protocol's Python decoder, and the simulated
+# rig's frame rates against the wire/ADC limit (needs the firmware packages, as make test does).
+bench: $(STAMP) system-packages
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/protocol_bench.py
+	$(PY) benchmarks/rig_bench.py
 
 # Remakes docs/FIDELITY.md: every published figure beside ours over 20 seeds (about 4 min).
 fidelity: $(STAMP)
