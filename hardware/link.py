@@ -30,6 +30,7 @@ must answer with the same board id. Lamps lit before the loss are lit again.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import errno
 import itertools
@@ -442,7 +443,8 @@ class RigLink:
             hello, decoder, rest = handshake(port, name=url, clock=self.clock, reset_wait=self.reset_wait,
                                              hello_wait=self.hello_wait, stop=self._stop)
         except BaseException:
-            port.close()
+            with contextlib.suppress(serial.SerialException, OSError):
+                port.close()
             raise
         return port, url, hello, decoder, rest
 
@@ -520,6 +522,16 @@ class RigLink:
 
     # -- the thread
     def _run(self) -> None:
+        # the edge of the program: whatever goes wrong here is logged and the link carries on
+        while not self._stop.is_set():
+            try:
+                self._loop()
+            except Exception:
+                log.exception("rig link: unexpected error; looking for the rig again")
+                self._lose("unexpected error")
+                self._stop.wait(BACKOFF_MAX)
+
+    def _loop(self) -> None:
         delay = BACKOFF_FIRST
         lost_at = None
         while not self._stop.is_set():
@@ -529,7 +541,7 @@ class RigLink:
                 if self._find_again():
                     if self._losses:
                         log.info("rig found again at %s after %.1f s", self._where,
-                                    time.monotonic() - lost_at)
+                                 time.monotonic() - lost_at)
                     else:
                         log.info("rig connected at %s", self._where)
                     delay, lost_at = BACKOFF_FIRST, None

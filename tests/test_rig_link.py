@@ -386,3 +386,23 @@ def test_a_board_told_to_stop_streaming_is_not_lost(boards):
         time.sleep(0.05)
         clock.advance(1.5)
         assert link.wait_status(L.LOST, timeout=GIVE_UP)
+
+
+def test_an_unexpected_error_in_the_thread_is_logged_and_the_link_carries_on(boards, caplog):
+    board = boards()
+    with L.RigLink(port=board.path) as link:
+        assert link.wait_frame(timeout=GIVE_UP) is not None
+        feed = link._decoder.feed
+        calls = []
+
+        def broken(data):
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("a bug")
+            return feed(data)
+
+        link._decoder.feed = broken
+        assert link.wait_status(L.LOST, timeout=GIVE_UP)
+        assert link.wait_status(L.CONNECTED, timeout=GIVE_UP)
+        assert link.alive and link.wait_frame(timeout=GIVE_UP) is not None
+    assert "rig link: unexpected error" in caplog.text
