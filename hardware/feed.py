@@ -378,29 +378,40 @@ class RigFeed:
             stored_on_board=h is not None and self._stored_on_board(h), label=label,
             paused_run=self._paused_run)
 
+    def lines(self) -> tuple[str, str, str]:
+        """The status, detail and help lines (a screen redraws when they change)."""
+        return self.status_line(), self.detail_line(), self.help_line()
+
     def status_line(self) -> str:
         """One line for the panel: "rig 8x8 connected, 78 fps", "rig lost - on-screen retina"..."""
         st = self.status()
         if st.state == NO_RIG:
             return "no rig"
         if st.state == "connected":
-            cal = {"host": "calibrated", "board": "calibrated (from the board)",
-                   "reading": "reading its calibration"}.get(st.calibration, "not calibrated")
-            return f"rig {st.rows}x{st.cols} connected, {st.fps:.0f} fps, {cal}"
+            return f"rig {st.rows}x{st.cols} connected, {st.fps:.0f} fps"
         if st.state == "lost":
             return "rig lost - on-screen retina"
         return f"rig: looking for it at {st.port} - on-screen retina"
 
+    def detail_line(self) -> str:
+        """The calibration in use, and that the cards wait while the rig has the eye."""
+        if self.link is None:
+            return ""
+        st = self.status()
+        parts = []
+        if st.state == "connected":
+            parts.append({"host": "calibrated", "board": "calibrated (read from the board)",
+                          "reading": "reading its calibration"}.get(st.calibration, "not calibrated"))
+        if st.paused_run and not self.session.view().running:
+            parts.append("cards paused")
+        return "; ".join(parts)
+
     def help_line(self) -> str:
-        """What the rig's buttons do now (and, when it did, that the cards wait)."""
+        """What the rig's buttons do now."""
         if self.link is None:
             return ""
         names = self.session.view().class_names
-        st = self.status()
+        label = self.status().label
         if len(names) == 2:
-            text = f"rig buttons: LEFT teaches {names[0]}, RIGHT {names[1]}, TRAIN {st.label} again"
-        else:
-            text = f"rig buttons: LEFT/RIGHT choose, TRAIN teaches {st.label}"
-        if st.paused_run and not self.session.view().running:
-            text += "; cards paused: the rig has the eye"
-        return text
+            return f"LEFT/RIGHT teach; TRAIN: {label}"
+        return f"LEFT/RIGHT choose; TRAIN: {label}"

@@ -233,6 +233,21 @@ def _check_state(path) -> None:
         raise StateFileError(f"{path}: {exc.strerror or exc}") from None
 
 
+def _open_rig(port: str):
+    """The rig's link, connected; or, when the port cannot be opened now, one line on stderr and a
+    link that keeps looking in the background (the panel runs on its own retina meanwhile)."""
+    from hardware.link import RigLink
+
+    link = RigLink(port=port)
+    try:
+        link.open()
+    except DeviceError as exc:
+        print(f"mark1: {exc} (the panel runs on its own retina and keeps looking for the rig)",
+              file=sys.stderr)
+        link.start()
+    return link
+
+
 def cmd_demo(args) -> int:
     """The 1958 left/right demonstration on the Mark I's front panel."""
     from .panel.app import Panel, close_window, no_display, open_window, run
@@ -261,7 +276,12 @@ def cmd_demo(args) -> int:
     sound = SoundBoard(enabled=not args.quiet)
     if not headless and not sound.start() and sound.reason and not args.quiet:
         session.say(f"({sound.reason})")
-    panel = Panel(session, screen, sound=sound, state_path=state)
+    link = _open_rig(args.rig) if args.rig else None
+    rig = None
+    if link is not None:
+        from hardware.feed import RigFeed
+        rig = RigFeed(link=link, session=session)
+    panel = Panel(session, screen, sound=sound, state_path=state, rig=rig)
     for picture in args.picture or []:
         if not session.load_picture(picture):
             print(f"mark1: {session.alert} (the demo goes on)", file=sys.stderr)
@@ -279,6 +299,8 @@ def cmd_demo(args) -> int:
             except OSError as exc:
                 raise DeviceError(f"{shot}: cannot write the panel picture ({exc.strerror or exc})") from None
     finally:
+        if link is not None:
+            link.close()
         sound.close()
         close_window()
     if headless:
@@ -514,6 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--size", type=_size, help="window size, e.g. 1280x720")
     d.add_argument("--picture", action="append", metavar="F", help="show a picture file")
     d.add_argument("--quiet", action="store_true", help="no sounds")
+    d.add_argument("--rig", metavar="PORT|auto",
+                   help="the sensor rig's serial port (a path, a pyserial URL, or auto): its photocells "
+                        "on the retina, its lamps and teacher buttons")
     d.set_defaults(func=cmd_demo)
 
     ki = sub.add_parser("kiosk", help="the museum kiosk: the Mark I as an unattended exhibit")

@@ -111,7 +111,7 @@ def test_a_left_marked_pattern_reaches_the_retina_on_the_left_and_a_right_one_on
     feed.update(1 / 30)
     assert lit_columns(session) == [15, 16, 17, 18, 19]
     assert feed.status().calibration == "none"
-    assert "not calibrated" in feed.status_line()
+    assert feed.detail_line() == "not calibrated"
 
 
 def test_lamps_follow_the_answer_and_are_sent_only_when_it_changes():
@@ -195,8 +195,9 @@ def test_the_rig_pauses_the_cards_and_lost_gives_the_eye_back():
     link.put(marked("left"))
     feed.update(1 / 30)
     assert not session.view().running
-    assert "cards paused" in feed.help_line()
-    assert feed.status_line() == "rig 8x8 connected, 78 fps, not calibrated"
+    assert feed.detail_line() == "not calibrated; cards paused"
+    assert feed.status_line() == "rig 8x8 connected, 78 fps"
+    assert feed.help_line() == "LEFT/RIGHT teach; TRAIN: LEFT"
     link.status = "lost"
     feed.update(1 / 30)
     v = session.view()
@@ -240,7 +241,7 @@ def test_a_host_calibration_is_used():
     assert card[:, :5] == pytest.approx(1.0)
     assert card[:, 5:] == pytest.approx(0.5)
     assert feed.status().calibration == "host"
-    assert feed.status_line().endswith("calibrated")
+    assert feed.detail_line() == "calibrated"
 
 
 class CalLink(FakeLink):
@@ -327,7 +328,7 @@ def test_lamp_test_overrides_the_answer_until_released():
 def test_no_rig():
     feed = RigFeed(link=None, session=Session())
     feed.update(1 / 30)
-    assert feed.status_line() == "no rig" and feed.status().state == "none" and feed.help_line() == ""
+    assert feed.lines() == ("no rig", "", "") and feed.status().state == "none"
 
 
 def test_the_feed_imports_neither_pygame_nor_serial():

@@ -26,7 +26,7 @@ from ..coding import units_used
 from ..errors import ConfigError, DeviceError
 from ..input import MODES, Action, Bindings, Record, Translator
 from ..session import CURVE_BLOCK, Session, SessionView
-from . import controls, lamps, potentiometers, readouts, theme
+from . import controls, lamps, potentiometers, readouts, rigstatus, theme
 from . import layout as layout_mod
 from .clock import FrameClock
 from .scene import SceneStack
@@ -88,13 +88,16 @@ class PanelScene:
         Relay clicks and motor whirr; silent if None.
     state_path : str or path
         Where save and load go.
+    rig : hardware.feed.RigFeed, optional
+        The sensor rig: updated every frame, its status drawn beside the card.
     """
 
     mode = "panel"
 
     def __init__(self, *, session: Session, stack: SceneStack, size, sound: SoundBoard | None = None,
-                 state_path="mark1-state.mark1"):
+                 state_path="mark1-state.mark1", rig=None):
         self.session = session
+        self.rig = rig
         self.stack = stack
         self.sound = sound
         self.state_path = Path(state_path)
@@ -137,6 +140,8 @@ class PanelScene:
         """Advance the trainer and the potentiometer motors by ``dt`` seconds."""
         before = self._view()
         self.session.update(dt)
+        if self.rig is not None:
+            self.rig.update(dt)
         v = self._view()
         if v.alerts != self._seen_alerts:
             self._seen_alerts = v.alerts
@@ -188,13 +193,15 @@ class PanelScene:
 
     def busy(self) -> bool:
         """Whether frames must keep coming (trainer running, needles turning, alert fading)."""
-        return self.session.view().running or self._moving or self.alert_left > 0
+        rig = self.rig is not None and self.rig.connected   # its frames come without input events
+        return self.session.view().running or self._moving or self.alert_left > 0 or rig
 
     def frame_key(self):
         v = self.session.view()
+        rig = None if self.rig is None else self.rig.lines()
         return (v.version, self.selected_r, self.show_help, self.show_wires, self.hover,
                 self.hover_button, self.teach_class, self.alert_left > 0, v.running,
-                self.layout.size, self._moved_frames)
+                self.layout.size, self._moved_frames, rig)
 
     # ------------------------------------------------------------------ input
     def resize(self, size) -> None:
@@ -491,6 +498,8 @@ class PanelScene:
         for line in readouts.wrap(v.title, px(18), width) + [f"plugboard seed {v.wiring_seed}"]:
             readouts.label(self.surface, line, (x, y), px(18), theme.DIM_TEXT)
             y += px(28)
+        if self.rig is not None:
+            rigstatus.draw(self.surface, self.rig, (x, y + px(4)), width, px)
 
     def _r_names(self) -> list[str]:
         return list(self._view().r_names)
@@ -772,13 +781,15 @@ class Panel(App):
         Relay clicks and motor whirr; silent if None.
     state_path : str or path
         Where save and load go.
+    rig : hardware.feed.RigFeed, optional
+        The sensor rig (``mark1 demo --rig``).
     """
 
     def __init__(self, session: Session, surface: pygame.Surface, *, sound: SoundBoard | None = None,
-                 state_path="mark1-state.mark1"):
+                 state_path="mark1-state.mark1", rig=None):
         super().__init__(session=session, surface=surface)
         self.front = PanelScene(session=session, stack=self.stack, size=surface.get_size(), sound=sound,
-                                state_path=state_path)
+                                state_path=state_path, rig=rig)
         self.stack.push(self.front)
 
     @property
