@@ -59,6 +59,7 @@ RESET_WAIT = 2.5      # s: an Arduino's bootloader runs about 1-2 s after the op
 HELLO_WAIT = 1.0      # s for the HELLO that answers HELLO_REQ
 LOST_AFTER = 1.0      # s without a frame: the rig is lost
 READ_TIMEOUT = 0.02   # s a read waits: how often the thread looks at the clock when nothing comes
+COALESCE = 0.002      # s to wait for the rest of a frame that is arriving
 WRITE_TIMEOUT = 0.1   # s a write may take before it is given up (the main loop must not stall)
 BACKOFF_FIRST = 0.2   # s before the second attempt to find a lost board ...
 BACKOFF_MAX = 1.0     # ... doubling up to this: a board back is found within about 1 s plus its reset
@@ -559,6 +560,10 @@ class RigLink:
             now = self.clock()
             if data:
                 self._take(data, now)
+                if self._decoder.pending:
+                    # mid-frame: let the rest gather instead of waking for every few bytes (a
+                    # slow wire trickles; this costs at most COALESCE of latency)
+                    time.sleep(COALESCE)
             if self._streaming and now - self._last_frame_t > self.lost_after:
                 self._lose(f"no frame for {self.lost_after:g} s")
 
