@@ -97,6 +97,8 @@ class RigStatus:
         The class TRAIN teaches.
     paused_run : bool
         The feed paused the trainer's automatic dealing.
+    last_button : str or None
+        The last button pressed on the rig ("LEFT", "RIGHT", "TRAIN").
     """
 
     state: str
@@ -113,6 +115,7 @@ class RigStatus:
     stored_on_board: bool = False
     label: str = ""
     paused_run: bool = False
+    last_button: str | None = None
 
 
 def lamp_mask(r_lamps) -> int:
@@ -143,10 +146,11 @@ class RigFeed:
         self.link = link
         self.session = session
         self.on_input = on_input
-        self.active = active
+        self._active = active
         self.choice = 0                 # the class TRAIN teaches (the Mark I's answer switches)
         self.lessons = 0                # lessons the rig's buttons gave
         self.presses = 0                # button presses taken
+        self.last_button: str | None = None   # the last one's name (the staff screen shows it)
         self._state = NO_RIG if link is None else "connecting"
         self._hello: P.Hello | None = None
         self._key = None                # (board id, rows, cols, adc bits) the map is for
@@ -162,6 +166,17 @@ class RigFeed:
         self._lamp_test: int | None = None
         self._stats = None
         self._stats_age = STATS_EVERY
+
+    @property
+    def active(self) -> bool:
+        """Whether the rig's frames go to the eye (set False, buttons and lamps still work)."""
+        return self._active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        if value and not self._active:
+            self._fresh = True   # the eye gets the rig's picture as it is now, changed or not
+        self._active = bool(value)
 
     # ------------------------------------------------------------------ the frame's work
     def update(self, dt: float) -> None:
@@ -301,6 +316,7 @@ class RigFeed:
     # ------------------------------------------------------------------ the teacher's buttons
     def _press(self, button: int) -> None:
         self.presses += 1
+        self.last_button = P.BUTTON_NAMES[button] if 0 <= button < len(P.BUTTON_NAMES) else str(button)
         k = len(self.session.view().class_names)
         if k < 1:
             return
@@ -345,6 +361,11 @@ class RigFeed:
 
     # ------------------------------------------------------------------ what screens show
     @property
+    def lamps(self) -> int:
+        """The lamp byte last sent to the rig (what its lamps show, or will when it is back)."""
+        return self._lamps_sent or 0
+
+    @property
     def connected(self) -> bool:
         """Whether the rig is connected now (a screen keeps drawing frames while it is)."""
         return self._state == "connected"
@@ -376,7 +397,7 @@ class RigFeed:
             bad_frames=int(getattr(fig, "bad_frames", 0) or 0),
             calibration=self._cal, calibration_note=self._cal_note,
             stored_on_board=h is not None and self._stored_on_board(h), label=label,
-            paused_run=self._paused_run)
+            paused_run=self._paused_run, last_button=self.last_button)
 
     def lines(self) -> tuple[str, str, str]:
         """The status, detail and help lines (a screen redraws when they change)."""

@@ -9,7 +9,7 @@ MODEL_MODULES = ["simulator", "simulator.machine", "simulator.experiments", "sim
                  "simulator.kiosk.supervisor", "simulator.kiosk.heartbeat", "simulator.kiosk.logs",
                  "simulator.input", "simulator.kiosk.config", "simulator.kiosk.flow",
                  "simulator.kiosk.status", "simulator.kiosk.counters", "simulator.kiosk.pin",
-                 "simulator.kiosk.captions", "simulator.kernels", "simulator.compiled"]
+                 "simulator.kiosk.captions", "simulator.kernels", "simulator.compiled", "hardware.feed"]
 
 
 def test_model_imports_neither_pygame_nor_serial():

@@ -172,10 +172,11 @@ def test_the_staff_screen_shows_the_counters_and_the_uptime(tmp_path, english, s
         assert shown in texts
 
 
-def test_a_rig_named_in_the_config_is_said_to_come_with_the_rig(tmp_path, english, session, drawn):
+def test_a_rig_named_in_the_config_is_looked_for(tmp_path, english, session, drawn):
     scene = staff_scene(at_staff(tmp_path, rig="/dev/ttyACM0"), session, english)
     draw(scene)
-    assert "Sensor rig: /dev/ttyACM0: rig support comes with the sensor rig" in [w for w, _, _ in drawn]
+    assert ("Sensor rig: looking for it at /dev/ttyACM0; the visitors use the screen meanwhile"
+            in [w for w, _, _ in drawn])   # its feed's status: tests/test_rig_kiosk.py
 
 
 def _junk_log(path):

@@ -111,11 +111,17 @@ class KioskApp(App):
         None leaves them alone (tests).
     last_error : str, optional
         The supervisor's last error, shown in the status file until the flow has its own.
+    rig : hardware.feed.RigFeed, optional
+        The sensor rig (the config's ``rig``): its photocells on the visitor's eye, its buttons
+        teach (a press in the attract loop starts a visitor's turn), its lamps show the answer;
+        the staff screen shows its status and tests its lamps.
     """
 
     def __init__(self, *, session: Session, surface, config, flow: Flow, languages, counters,
-                 status: StatusFile, heartbeat: Heartbeat, sound=None, local_time=None, last_error=None):
+                 status: StatusFile, heartbeat: Heartbeat, sound=None, local_time=None, last_error=None,
+                 rig=None):
         super().__init__(session=session, surface=surface, bindings=kiosk_bindings(config))
+        self.rig = rig
         self.config = config
         self.flow = flow
         self.languages = languages
@@ -173,6 +179,11 @@ class KioskApp(App):
     def sync(self) -> None:
         """Make the stack of scenes the one of the flow's mode (see the module's table)."""
         mode = self.flow.mode
+        if self.rig is not None:
+            # the rig's light takes the eye in a visitor's turn only: the attract loop keeps its cards
+            self.rig.active = mode in (Mode.VISITOR, Mode.COUNTDOWN)
+            if mode is not Mode.STAFF:
+                self.rig.lamp_test(None)   # a lamp test left half way ends with the staff screen
         if mode is self.shown_mode_:
             return
         if self.out_of_order and mode is Mode.ATTRACT:
@@ -198,7 +209,7 @@ class KioskApp(App):
             from .screens.staff import StaffScene
 
             staff = StaffScene(flow=self.flow, session=self.session, captions=captions,
-                               counters=self.counters, config=self.config, size=size)
+                               counters=self.counters, config=self.config, size=size, rig=self.rig)
             staff.uptime_ = self.now
             scenes = [staff]
         else:
@@ -240,6 +251,8 @@ class KioskApp(App):
         local = self.local_time() if self.local_time is not None else None
         self.apply(self.flow.update(dt_seconds, local=local))
         self.stack.update(dt_seconds)
+        if self.rig is not None:
+            self.rig.update(dt_seconds)
         self._take_effects()
         self._click()
         if not self.heartbeat.beat(self.now):
@@ -259,9 +272,16 @@ class KioskApp(App):
             self.sound.relay()
         self._answer = answer
 
+    def rig_input(self, action: str) -> None:
+        """The rig's feed says someone is at the rig ("touch") or taught the machine ("teach")."""
+        self.tell(action)   # a touch in the attract loop starts a visitor's turn (a fresh machine)
+        if action == "teach" and self.visitor is not None and self.flow.mode is Mode.VISITOR:
+            self.visitor.said = "visitor.taught"
+
     def busy(self) -> bool:
-        # a corner held counts its seconds in frames; so does the flow's countdown
-        return self.stack.busy() or self.corner_
+        # a corner held counts its seconds in frames; so does the flow's countdown; a rig's
+        # frames come without any input event
+        return self.stack.busy() or self.corner_ or (self.rig is not None and self.rig.connected)
 
     # ------------------------------------------------------------------ input
     def handle(self, event) -> None:
@@ -347,10 +367,26 @@ def build(config, surface, *, local_time=None, sound=None, heartbeat=None, start
                    heartbeat=heartbeat if heartbeat is not None else Heartbeat(fd=None),
                    sound=sound, local_time=local_time,
                    last_error=environ.get(LAST_ERROR_VARIABLE) or None)
+    port = str(config.rig or "").strip()
+    if port.lower() not in ("", "none"):
+        app.rig = start_rig(app, port)
+        app.sync()
     if out_of_order:
         app.out_of_order = True
         app.apply(flow.handle("fault", app.last_error or "too many crashes"))
     return app
+
+
+def start_rig(app: KioskApp, port: str):
+    """The rig's feed for ``app``, its link looking for the board in the background (never raises:
+    the exhibit runs on its own screen until the rig answers, and again whenever it is lost)."""
+    from hardware.feed import RigFeed
+    from hardware.link import RigLink
+
+    link = RigLink(port=port)
+    link.start()
+    log.info("kiosk: looking for the sensor rig at %s", port)
+    return RigFeed(link=link, session=app.session, on_input=app.rig_input, active=False)
 
 
 def run(config, *, out_of_order: bool = False, frames: int | None = None) -> int:
@@ -383,6 +419,8 @@ def run(config, *, out_of_order: bool = False, frames: int | None = None) -> int
         app_mod.run(app, FrameClock(fps=FPS), frames=frames)
     finally:
         app.write_status(force=True)
+        if app.rig is not None:
+            app.rig.link.close()
         for s, handler in previous.items():
             signal.signal(s, handler)
         sound.close()

@@ -38,6 +38,8 @@ LOG_TAIL_LINES = 12
 LAMP_TEST_SECONDS = 2.0
 LOG_REFRESH_SECONDS = 2.0
 CONFIRM_SECONDS = 4.0
+#: The rig's answer lamps (firmware/PROTOCOL.md: LAMPS, bit i for lamp i).
+RIG_LAMPS = 8
 
 _BUTTON = (62, 56, 50)
 _BUTTON_DOWN = (96, 86, 74)
@@ -328,6 +330,9 @@ class StaffScene(_FlowScene):
         Its ``log_file`` (the tail shown) and ``rig``.
     size : tuple of int
         The window's size.
+    rig : hardware.feed.RigFeed, optional
+        The sensor rig: its port, board, grid, id, frame rate, bad frames and calibration are
+        shown, and the lamp test lights its lamps one after the other.
 
     Attributes
     ----------
@@ -336,7 +341,8 @@ class StaffScene(_FlowScene):
         :meth:`update` counts on from there.
     """
 
-    def __init__(self, *, flow, session, captions, counters, config, size):
+    def __init__(self, *, flow, session, captions, counters, config, size, rig=None):
+        self.rig = rig
         self.flow = flow
         self.session = session
         self.captions = captions
@@ -371,6 +377,46 @@ class StaffScene(_FlowScene):
     def lamps_lit(self) -> bool:
         """Whether the lamp test has every lamp lit now."""
         return self.lamp_test_ > 0
+
+    def rig_lamp(self) -> int | None:
+        """The rig lamp the lamp test lights now (each in turn over its seconds), None outside it."""
+        if self.lamp_test_ <= 0:
+            return None
+        done = (LAMP_TEST_SECONDS - self.lamp_test_) / LAMP_TEST_SECONDS
+        return min(RIG_LAMPS - 1, max(0, int(done * RIG_LAMPS)))
+
+    def rig_lines(self) -> tuple[str, str]:
+        """The rig's two lines: where it is and what it is; its figures and calibration."""
+        t = self.captions.text
+        port = str(self.config.rig or "").strip()
+        if port.lower() in ("", "none"):
+            return f"{t('staff.rig')}: {t('staff.no_rig')}", ""
+        if self.rig is None:
+            return f"{t('staff.rig')}: {t('staff.rig_looking', port=port)}", ""
+        st = self.rig.status()
+        where = st.port or port
+        if st.state == "connected":
+            first = t("staff.rig_connected", port=where, board=st.board, rows=st.rows, cols=st.cols,
+                      board_id=f"{st.board_id:08x}", firmware=st.firmware)
+        elif st.state == "lost":
+            first = t("staff.rig_lost", port=where)
+        else:
+            first = t("staff.rig_looking", port=where)
+        first = f"{t('staff.rig')}: {first}"
+        if st.state != "connected":
+            return first, ""
+        if st.calibration == "host":
+            cal = t("staff.cal_host_board" if st.stored_on_board else "staff.cal_host")
+        elif st.calibration == "board":
+            cal = t("staff.cal_board")
+        elif st.calibration == "reading":
+            cal = t("staff.cal_reading")
+        else:
+            cal = t("staff.cal_none", port=where)
+        second = t("staff.rig_figures", fps=f"{st.fps:.0f}", bad=f"{st.bad_frames:,}") + "; " + cal
+        if st.last_button:
+            second += "; " + t("staff.rig_button", button=st.last_button)
+        return first, second
 
     def lamp_rects(self, size=None) -> tuple[list[pygame.Rect], list[pygame.Rect]]:
         """Where the answer lamps and the A-unit lamps are drawn (for the lamp test, and its test)."""
@@ -429,6 +475,9 @@ class StaffScene(_FlowScene):
         self.lamp_test_ = self.lamp_test_ - dt
         if self.lamp_test_ < 1e-6:   # 1.9 s + 0.1 s is 2 s, whatever the floats leave over
             self.lamp_test_ = 0.0
+        if self.rig is not None:
+            lamp = self.rig_lamp()
+            self.rig.lamp_test(None if lamp is None else 1 << lamp)   # the feed sends it this frame
         if self.confirm_ > 0:
             self.confirm_ = self.confirm_ - dt
             if self.confirm_ < 1e-6:
@@ -448,7 +497,8 @@ class StaffScene(_FlowScene):
     def frame_key(self):
         return (self.size, self.captions.language, tuple(self.counters[k] for k in _COUNTERS),
                 int(self.uptime_ // 60), self.log_lines_, self.lamps_lit(), self.confirm_ > 0,
-                self.pressed_)
+                self.pressed_, self.rig_lines(), self.rig_lamp(),
+                None if self.rig is None else self.rig.lamps)
 
     # ------------------------------------------------------------------ drawing
     def draw(self, surface: pygame.Surface) -> None:
@@ -481,14 +531,25 @@ class StaffScene(_FlowScene):
             pygame.draw.ellipse(surface, theme.LAMP_ON if lit else theme.LAMP_OFF, r)
         for r in small:
             pygame.draw.rect(surface, theme.LAMP_ON if lit else theme.LAMP_OFF, r)
-        # the rig
-        rig = str(self.config.rig or "").strip()
-        rig_words = t("staff.no_rig") if rig.lower() in ("", "none") else t("staff.rig_later", rig=rig)
-        text(surface, readouts.fit(f"{t('staff.rig')}: {rig_words}", lay.px(22), lay.size[0] - lay.px(64)),
-             lay.pos(32, 252), lay.px(22))
+        # the rig: where and what it is; its figures, calibration and lamps
+        first, second = self.rig_lines()
+        room = lay.rect(32, 0, 1216, 1).width
+        text(surface, readouts.fit(first, lay.px(22), room), lay.pos(32, 248), lay.px(22))
+        if second:
+            text(surface, readouts.fit(second, lay.px(20), room), lay.pos(32, 278), lay.px(20),
+                 theme.DIM_TEXT)
+        if self.rig is not None:
+            # the rig's lamps beside the screen's: the answer they show, or the lamp test's one
+            text(surface, t("staff.rig_lamps"), lay.pos(1064, 170), lay.px(20), theme.DIM_TEXT)
+            test = self.rig_lamp()
+            mask = self.rig.lamps if test is None else 1 << test
+            for i in range(RIG_LAMPS):
+                centre = lay.pos(1064 + 11 + i * 23, 216)
+                pygame.draw.circle(surface, theme.LAMP_ON if mask >> i & 1 else theme.LAMP_OFF, centre,
+                                   max(3, round(9 * lay.scale)))
         # the log's tail, newest at the bottom
-        text(surface, t("staff.log_tail"), lay.pos(32, 290), lay.px(22))
-        box = lay.rect(32, 322, 1216, 286)
+        text(surface, t("staff.log_tail"), lay.pos(32, 308), lay.px(22))
+        box = lay.rect(32, 338, 1216, 270)
         pygame.draw.rect(surface, theme.PAPER, box)
         px = lay.px(20)
         step = (box.height - lay.px(6)) / LOG_TAIL_LINES
