@@ -206,9 +206,94 @@ class MarkI:
         self.coding = coding
 
     # ------------------------------------------------------------------ configuration
-    def get_params(self) -> dict:
-        """The constructor's arguments as a dict."""
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's arguments as a dict, as scikit-learn's estimators give them.
+
+        Parameters
+        ----------
+        deep : bool
+            Accepted for scikit-learn (``clone``, ``GridSearchCV``); the machine holds no
+            estimators of its own, so deep and shallow give the same dict.
+
+        Returns
+        -------
+        dict
+            Parameter name -> value, in the constructor's order.
+        """
         return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params) -> MarkI:
+        """Change parameters, as scikit-learn's ``set_params``; returns self.
+
+        Every value is checked as the constructor's would be on first use (against
+        :mod:`simulator.limits`) before any is set: a refused call changes nothing. On a
+        machine already built, a change to a parameter that shapes it (:data:`SHAPING`: the
+        seeds, the retina, the unit counts, connections, A-unit threshold, connectivity), or to
+        ``coding`` once the classes are set, rebuilds it as :meth:`reset` does: new wiring,
+        centred potentiometers, zero counters, classes forgotten. Any other change (the
+        learning rate, the photocell threshold and noise, the rule, the end stops) keeps what
+        was learned and applies from the next card on.
+
+        Parameters
+        ----------
+        **params
+            Constructor arguments by name.
+
+        Returns
+        -------
+        MarkI
+            This machine.
+
+        Raises
+        ------
+        ConfigError
+            One line, for an unknown name (naming the valid ones) or a value out of range.
+        """
+        unknown = [name for name in params if name not in _PARAMS]
+        if unknown:
+            raise ConfigError(f"MarkI has no parameter {unknown[0]!r}; the parameters are "
+                              f"{', '.join(_PARAMS)}")
+        if not params:
+            return self
+        checked = type(self)(**{**self.get_params(), **params})._validate()
+        built = self.__dict__.get("_built")
+        rebuild = built is not None and (
+            any(checked[name] != built[name] for name in SHAPING)
+            or (getattr(self, "n_classes_", None) is not None and checked["coding"] != built["coding"]))
+        for name, value in params.items():
+            setattr(self, name, value)
+        if rebuild:
+            log.info("set_params changed what shapes the machine: rebuilt, what it learned is gone")
+            self._build(checked)
+        return self
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The class labels the machine answers with, 0 to k-1, as scikit-learn reads them.
+
+        Raises
+        ------
+        AttributeError
+            Before the machine has been given classes (so ``hasattr`` says it is not fitted).
+        """
+        k = self.__dict__.get("n_classes_")
+        if k is None:
+            raise AttributeError("classes_: the machine has not been trained on class labels yet")
+        return np.arange(k)
+
+    def __sklearn_tags__(self):
+        """The estimator tags scikit-learn (1.6 and later) reads: a classifier of pictures.
+
+        scikit-learn is imported here, when scikit-learn itself asks, so the simulator never
+        depends on it. The input is (n, 20, 20) cards, a three-dimensional array, not the flat
+        feature table scikit-learn's own checks assume (:mod:`simulator.sklearn_adapter` is
+        the machine behind a flat-feature front for those).
+        """
+        from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+        return Tags(estimator_type="classifier", target_tags=TargetTags(required=True),
+                    classifier_tags=ClassifierTags(), regressor_tags=None, transformer_tags=None,
+                    input_tags=InputTags(two_d_array=False, three_d_array=True))
 
     def __repr__(self) -> str:
         return f"MarkI({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
