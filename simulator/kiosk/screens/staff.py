@@ -385,26 +385,26 @@ class StaffScene(_FlowScene):
         done = (LAMP_TEST_SECONDS - self.lamp_test_) / LAMP_TEST_SECONDS
         return min(RIG_LAMPS - 1, max(0, int(done * RIG_LAMPS)))
 
-    def rig_lines(self) -> tuple[str, str]:
-        """The rig's two lines: where it is and what it is; its figures and calibration."""
+    def rig_lines(self) -> tuple[str, ...]:
+        """The rig's lines: its state and what it is; then, when connected, its port and last button,
+        and its figures and calibration (a long by-id port name is cut, never the board's id)."""
         t = self.captions.text
         port = str(self.config.rig or "").strip()
         if port.lower() in ("", "none"):
-            return f"{t('staff.rig')}: {t('staff.no_rig')}", ""
+            return (f"{t('staff.rig')}: {t('staff.no_rig')}",)
         if self.rig is None:
-            return f"{t('staff.rig')}: {t('staff.rig_looking', port=port)}", ""
+            return (f"{t('staff.rig')}: {t('staff.rig_looking', port=port)}",)
         st = self.rig.status()
         where = st.port or port
-        if st.state == "connected":
-            first = t("staff.rig_connected", port=where, board=st.board, rows=st.rows, cols=st.cols,
-                      board_id=f"{st.board_id:08x}", firmware=st.firmware)
-        elif st.state == "lost":
-            first = t("staff.rig_lost", port=where)
-        else:
-            first = t("staff.rig_looking", port=where)
-        first = f"{t('staff.rig')}: {first}"
+        if st.state == "lost":
+            return (f"{t('staff.rig')}: {t('staff.rig_lost', port=where)}",)
         if st.state != "connected":
-            return first, ""
+            return (f"{t('staff.rig')}: {t('staff.rig_looking', port=where)}",)
+        first = t("staff.rig_connected", board=st.board, rows=st.rows, cols=st.cols,
+                  board_id=f"{st.board_id:08x}", firmware=st.firmware)
+        second = t("staff.rig_port", port=where)
+        if st.last_button:
+            second += "; " + t("staff.rig_button", button=st.last_button)
         if st.calibration == "host":
             cal = t("staff.cal_host_board" if st.stored_on_board else "staff.cal_host")
         elif st.calibration == "board":
@@ -413,10 +413,8 @@ class StaffScene(_FlowScene):
             cal = t("staff.cal_reading")
         else:
             cal = t("staff.cal_none", port=where)
-        second = t("staff.rig_figures", fps=f"{st.fps:.0f}", bad=f"{st.bad_frames:,}") + "; " + cal
-        if st.last_button:
-            second += "; " + t("staff.rig_button", button=st.last_button)
-        return first, second
+        third = t("staff.rig_figures", fps=f"{st.fps:.0f}", bad=f"{st.bad_frames:,}") + "; " + cal
+        return f"{t('staff.rig')}: {first}", second, third
 
     def lamp_rects(self, size=None) -> tuple[list[pygame.Rect], list[pygame.Rect]]:
         """Where the answer lamps and the A-unit lamps are drawn (for the lamp test, and its test)."""
@@ -532,24 +530,26 @@ class StaffScene(_FlowScene):
         for r in small:
             pygame.draw.rect(surface, theme.LAMP_ON if lit else theme.LAMP_OFF, r)
         # the rig: where and what it is; its figures, calibration and lamps
-        first, second = self.rig_lines()
+        first, *more = self.rig_lines()
         room = lay.rect(32, 0, 1216, 1).width
-        text(surface, readouts.fit(first, lay.px(22), room), lay.pos(32, 248), lay.px(22))
-        if second:
-            text(surface, readouts.fit(second, lay.px(20), room), lay.pos(32, 278), lay.px(20),
+        text(surface, readouts.fit(first, lay.px(22), room), lay.pos(32, 246), lay.px(22))
+        for i, line in enumerate(more):
+            text(surface, readouts.fit(line, lay.px(20), room), lay.pos(32, 274 + 24 * i), lay.px(20),
                  theme.DIM_TEXT)
         if self.rig is not None:
             # the rig's lamps beside the screen's: the answer they show, or the lamp test's one
-            text(surface, t("staff.rig_lamps"), lay.pos(1064, 170), lay.px(20), theme.DIM_TEXT)
+            text(surface, readouts.fit(t("staff.rig_lamps"), lay.px(20), lay.rect(0, 0, 184, 1).width),
+                 lay.pos(1248, 170), lay.px(20), theme.DIM_TEXT, anchor="topright")
             test = self.rig_lamp()
             mask = self.rig.lamps if test is None else 1 << test
             for i in range(RIG_LAMPS):
-                centre = lay.pos(1064 + 11 + i * 23, 216)
+                centre = lay.pos(1248 - 11 - (RIG_LAMPS - 1 - i) * 23, 216)
                 pygame.draw.circle(surface, theme.LAMP_ON if mask >> i & 1 else theme.LAMP_OFF, centre,
                                    max(3, round(9 * lay.scale)))
-        # the log's tail, newest at the bottom
-        text(surface, t("staff.log_tail"), lay.pos(32, 308), lay.px(22))
-        box = lay.rect(32, 338, 1216, 270)
+        # the log's tail, newest at the bottom (below the rig's lines, when it has three)
+        top = 278 + 24 * len(more)
+        text(surface, t("staff.log_tail"), lay.pos(32, top), lay.px(22))
+        box = lay.rect(32, top + 30, 1216, 578 - top)
         pygame.draw.rect(surface, theme.PAPER, box)
         px = lay.px(20)
         step = (box.height - lay.px(6)) / LOG_TAIL_LINES
