@@ -272,11 +272,16 @@ def cmd_demo(args) -> int:
     if args.state and state.exists() and not session.load(state):
         print(f"mark1: {session.alert} (starting a fresh machine)", file=sys.stderr)
     size = args.size or ((1920, 1080) if headless else (1600, 900))
-    screen = open_window(size, headless=headless, fullscreen=args.fullscreen)
+    link = _open_rig(args.rig) if args.rig else None   # before the window: a bad URL stops here
+    try:
+        screen = open_window(size, headless=headless, fullscreen=args.fullscreen)
+    except BaseException:
+        if link is not None:
+            link.close()
+        raise
     sound = SoundBoard(enabled=not args.quiet)
     if not headless and not sound.start() and sound.reason and not args.quiet:
         session.say(f"({sound.reason})")
-    link = _open_rig(args.rig) if args.rig else None
     rig = None
     if link is not None:
         from hardware.feed import RigFeed

@@ -192,3 +192,14 @@ def test_demo_with_a_rig_that_is_not_there_says_one_line_and_runs(tmp_path):
     assert lines[0].startswith("mark1: no such serial port /dev/nonexistent")
     assert "keeps looking for the rig" in lines[0]
     assert "30 frames" in out.stdout and shot.is_file()
+
+
+def test_demo_with_a_rig_port_that_can_never_be_one_stops_with_one_line(tmp_path):
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
+    out = subprocess.run([sys.executable, "-m", "simulator", "demo", "--rig", "foo://x", "--headless",
+                          "--frames", "3"], capture_output=True, text=True, env=env, timeout=120,
+                         cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [out.stderr.strip()]
+    assert out.stderr.startswith("mark1: error: foo://x is not a serial port or pyserial URL")
+    assert not list(tmp_path.iterdir())         # nothing written: it stopped before the panel
