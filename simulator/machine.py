@@ -267,6 +267,21 @@ class MarkI:
             self._build(checked)
         return self
 
+    def __setstate__(self, state: dict) -> None:
+        """Unpickling: the learned arrays as the kernels need them, then the full check.
+
+        A machine loaded from a pickle may bring its arrays back read-only or memory-mapped
+        (joblib does so when scikit-learn sends an estimator to worker processes); those are
+        copied into ordinary arrays, so it trains on as the pickled one would have.
+        """
+        self.__dict__.update(state)
+        for name in ("weights_", "bias_", "mask_"):
+            v = state.get(name)
+            if isinstance(v, np.ndarray) and not (type(v) is np.ndarray and v.flags.writeable
+                                                  and v.flags.c_contiguous):
+                self.__dict__[name] = np.array(v, order="C")
+        self.__dict__.pop("_seen", None)  # the next call checks everything again
+
     @property
     def classes_(self) -> np.ndarray:
         """The class labels the machine answers with, 0 to k-1, as scikit-learn reads them.

@@ -8,6 +8,8 @@ imports it (the first test).
 
 import subprocess
 import sys
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +25,10 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 from sklearn.utils import get_tags  # noqa: E402
+
+from simulator.sklearn_adapter import RetinaClassifier, bar_chart  # noqa: E402
+
+SKLEARN_MD = Path(__file__).resolve().parent.parent / "docs" / "SKLEARN.md"
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +206,68 @@ def test_grid_search_with_a_bad_setting_raises_the_machines_error(deck):
     search = GridSearchCV(MarkI(seed=0, a_units=32), {"a_units": [32, 0]}, cv=2, error_score="raise")
     with pytest.raises(ConfigError, match="a_units must be a whole number from 1"):
         search.fit(cards, labels)
+
+
+# ---------------------------------------------------------------- pickling, as joblib sends it to workers
+
+
+def test_a_machine_memory_mapped_by_joblib_answers_and_trains_on(tmp_path, deck):
+    import joblib
+
+    cards, labels = deck
+    m = MarkI(seed=5, a_units=64).fit(cards[:30], labels[:30])
+    joblib.dump(m, tmp_path / "m.pkl")
+    back = joblib.load(tmp_path / "m.pkl", mmap_mode="r")  # read-only memory-mapped arrays
+    np.testing.assert_array_equal(back.predict(cards), m.predict(cards))
+    back.train(cards[30:], labels[30:])
+    m.train(cards[30:], labels[30:])
+    np.testing.assert_array_equal(back.weights_, m.weights_)
+
+
+# ---------------------------------------------------------------- the flat-feature adapter
+
+def test_bar_chart_lights_each_feature_as_a_bar():
+    cards = bar_chart(np.array([[0.3, 1.0, 0.0]]))  # 133 cells each, one left dark
+    flat = cards.reshape(-1)
+    # cell j of 133 lights above (j + 1/2) / 133: 0.3 lights j < 39.4, i.e. 40 cells
+    assert flat[:133].sum() == 40 and flat[:40].all()
+    assert flat[133:266].all() and not flat[266:].any()
+
+
+def test_bar_chart_folds_a_table_wider_than_the_retina():
+    row = np.tile([1.0, 1.0, 0.0, 0.0], 200)[None, :]  # 800 columns, two to a photocell
+    flat = bar_chart(row).reshape(-1)
+    np.testing.assert_array_equal(flat, np.tile([1.0, 0.0], 200))
+
+
+def test_the_adapter_learns_iris_with_string_labels():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    scores = cross_val_score(RetinaClassifier(random_state=0), X, names, cv=5)
+    assert scores.mean() > 0.85, scores  # chance is 1/3
+    fitted = RetinaClassifier(random_state=0).fit(X, names)
+    np.testing.assert_array_equal(fitted.classes_, ["setosa", "versicolor", "virginica"])
+    assert set(fitted.predict(X)) == set(names)
+
+
+def test_the_adapter_refuses_one_class_in_one_line():
+    with pytest.raises(ConfigError, match="needs at least 2 classes to tell apart, got 1 class") as info:
+        RetinaClassifier(random_state=0).fit(np.ones((4, 3)), ["a"] * 4)
+    one_line(info)
+
+
+def test_check_estimator_on_the_adapter():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():  # its SkipTestWarnings: the skips are read from the results
+        warnings.simplefilter("ignore")
+        results = check_estimator(RetinaClassifier(random_state=0), on_fail=None)
+    failed = [(r["check_name"], repr(r["exception"])) for r in results if r["status"] == "failed"]
+    assert not failed
+    assert len(results) >= 50
+    docs = SKLEARN_MD.read_text()
+    for r in results:
+        if r["status"] != "passed":  # each check that did not run is listed, with its reason
+            assert f"`{r['check_name']}`" in docs, r["check_name"]
