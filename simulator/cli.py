@@ -173,7 +173,8 @@ def cmd_train(args) -> int:
                                  f"folder has {', '.join(deck.class_names)}; use another --state file")
             print(f"continuing {state} ({m.presentations_:,} presentations so far)")
         else:
-            m = MarkI(seed=args.seed, a_units=args.a_units, coding=args.coding)
+            m = MarkI(seed=args.seed, a_units=args.a_units, r_units=args.r_units, coding=args.coding)
+        _check_r_units(m, len(deck.class_names), continued=state.exists())
         m.set_classes(len(deck.class_names), deck.class_names)
         rng = np.random.default_rng(args.seed)
         for p in range(args.passes):
@@ -185,6 +186,21 @@ def cmd_train(args) -> int:
     print(f"{len(deck)} pictures in {len(deck.class_names)} classes "
           f"({', '.join(deck.class_names)}); training accuracy {acc:.1%}; state saved to {state}")
     return 0
+
+
+def _check_r_units(m, n_classes: int, *, continued: bool) -> None:
+    """Refuse, naming the option, a machine with too few R-units for the folder's classes."""
+    from .coding import units_used
+    try:
+        units_used(m.coding, n_classes, m.r_units)
+    except ConfigError:
+        need = n_classes if m.coding == "winner" else int(np.ceil(np.log2(n_classes)))
+        what = (f"{m.coding} coding of {n_classes} classes needs {need} R-units, the machine has "
+                f"{m.r_units}")
+        if continued:
+            raise Mark1Error(f"{what}; use another --state file") from None
+        other = ", or --coding binary" if m.coding == "winner" else ""
+        raise Mark1Error(f"{what}; use --r-units {need} or more{other}") from None
 
 
 def cmd_classify(args) -> int:
@@ -486,15 +502,28 @@ def cmd_kiosk(args) -> int:
 
 
 # ---------------------------------------------------------------- main
+def _version() -> str:
+    """The installed package's version (its metadata), or the source's when run uninstalled."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("mark1-perceptron")
+    except PackageNotFoundError:
+        from . import __version__
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mark1", description="Rosenblatt's Mark I Perceptron (1958-1960), simulated.")
     p.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    p.add_argument("--version", action="version", version=f"mark1 {_version()}",
+                   help="print the installed version and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     e = sub.add_parser("experiment", help="rerun one of Rosenblatt's experiments")
     e.add_argument("name", nargs="?", help="experiment name (see --list)")
     e.add_argument("--list", action="store_true", help="list the experiments")
-    e.add_argument("--seed", type=_limited("seed"), default=0)
+    e.add_argument("--seed", type=_limited("seed"), default=0,
+                   help="seeds the wiring, the cards and their order (default 0)")
     e.add_argument("--trials", type=_limited("trials"), help="presentations (default: the experiment's)")
     e.add_argument("--a-units", type=_limited("a_units"), help="association units")
     e.add_argument("--json", action="store_true", help="print one JSON object")
@@ -503,29 +532,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     w = sub.add_parser("wiring", help="write the plugboard chart (CSV or PNG)")
     w.add_argument("--seed", type=_limited("seed"), required=True, help="wiring seed")
-    w.add_argument("--out", required=True, metavar="F.csv|F.png")
-    w.add_argument("--a-units", type=_limited("a_units"), default=512)
+    w.add_argument("--out", required=True, metavar="F.csv|F.png",
+                   help="the chart: a CSV (one row per connection) or a PNG picture")
+    w.add_argument("--a-units", type=_limited("a_units"), default=512,
+                   help="association units (default 512)")
     w.set_defaults(func=cmd_wiring)
 
     k = sub.add_parser("cards", help="write a contact sheet of an experiment's cards (PNG)")
     k.add_argument("name", help="experiment name (see 'mark1 experiment --list')")
-    k.add_argument("--out", required=True, metavar="F.png")
-    k.add_argument("--count", type=_limited("contact_sheet_cards"), default=16)
-    k.add_argument("--seed", type=_limited("seed"), default=0)
+    k.add_argument("--out", required=True, metavar="F.png", help="the contact sheet (PNG)")
+    k.add_argument("--count", type=_limited("contact_sheet_cards"), default=16,
+                   help="cards on the sheet (default 16)")
+    k.add_argument("--seed", type=_limited("seed"), default=0, help="seeds the cards dealt (default 0)")
     k.set_defaults(func=cmd_cards)
 
     t = sub.add_parser("train", help="train on your own pictures: one folder per class")
-    t.add_argument("folder", metavar="DIR")
+    t.add_argument("folder", metavar="DIR", help="a folder with one folder of pictures per class")
     t.add_argument("--state", required=True, metavar="F", help="state file (created or continued)")
-    t.add_argument("--passes", type=_limited("passes"), default=10)
-    t.add_argument("--seed", type=_limited("seed"), default=0)
-    t.add_argument("--a-units", type=_limited("a_units"), default=512)
-    t.add_argument("--coding", choices=("binary", "winner"), default="binary")
+    t.add_argument("--passes", type=_limited("passes"), default=10,
+                   help="passes over the pictures, each in a new order (default 10)")
+    t.add_argument("--seed", type=_limited("seed"), default=0,
+                   help="seeds the order of the pictures and a new machine's plugboard (default 0)")
+    t.add_argument("--a-units", type=_limited("a_units"), default=512,
+                   help="association units of a new machine (default 512)")
+    t.add_argument("--r-units", type=_limited("r_units"), default=8,
+                   help="response units of a new machine (default 8; winner coding needs one per class)")
+    t.add_argument("--coding", choices=("binary", "winner"), default="binary",
+                   help="classes on the R-units: binary (the class number's bits, default) or winner "
+                        "(one R-unit per class, the strongest answers)")
     t.set_defaults(func=cmd_train)
 
     c = sub.add_parser("classify", help="classify pictures with a trained state file")
-    c.add_argument("--state", required=True, metavar="F")
-    c.add_argument("images", nargs="+", metavar="IMAGE")
+    c.add_argument("--state", required=True, metavar="F", help="state file written by 'mark1 train'")
+    c.add_argument("images", nargs="+", metavar="IMAGE", help="picture files to classify")
     c.set_defaults(func=cmd_classify)
 
     d = sub.add_parser("demo", help="the front panel: the 1958 left/right demonstration")
@@ -534,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--experiment", default="left-right", help="cards to start with")
     d.add_argument("--speed", type=_limited("speed"), default=2.0,
                    help=f"trials per second ({limit('speed').span()})")
-    d.add_argument("--fullscreen", action="store_true")
+    d.add_argument("--fullscreen", action="store_true", help="open the panel full screen")
     d.add_argument("--headless", action="store_true", help="draw off screen; print progress")
     d.add_argument("--frames", type=_limited("frames"), help="stop after N frames")
     d.add_argument("--screenshot", metavar="F.png", help="save the last frame")
