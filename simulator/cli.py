@@ -328,6 +328,8 @@ def cmd_demo(args) -> int:
         m = session.machine
         print(f"{n} frames; {m.presentations_} trials, {m.errors_} mistakes"
               + (f"; learned by trial {session.learned_at}" if session.learned_at else ""))
+        if rig is not None:
+            print(f"{rig.status_line()}; {rig.presses} button presses, {rig.lessons} lessons")
     if shot:
         print(f"panel written to {shot}")
     return 0

@@ -192,6 +192,7 @@ def test_demo_with_a_rig_that_is_not_there_says_one_line_and_runs(tmp_path):
     assert lines[0].startswith("mark1: no such serial port /dev/nonexistent")
     assert "keeps looking for the rig" in lines[0]
     assert "30 frames" in out.stdout and shot.is_file()
+    assert "rig: looking for it at /dev/nonexistent - on-screen retina; 0 button presses" in out.stdout
 
 
 def test_demo_with_a_rig_port_that_can_never_be_one_stops_with_one_line(tmp_path):
