@@ -1,6 +1,6 @@
 /* The simavr harness: runs the rig's real AVR build in simavr, with the board around it.
  *
- *   mark1-rig-sim-<variant> FIRMWARE.elf
+ *   mark1-rig-sim-<variant> [--stamps] FIRMWARE.elf
  *
  * One binary per board variant (uno, mega, mega-16x16): it is compiled with rig_board.h for that
  * board, so it knows the pins and the grid. It simulates what is soldered to the chip:
@@ -23,6 +23,13 @@
  *     reset                     external reset, as the DTR line of a USB adapter does
  *     quit                      (end of input also quits, so the harness dies with its parent)
  *   A bad command: one line on stderr starting `? `, and the harness goes on.
+ *
+ * --stamps (for benchmarks/rig_bench.py's latency figures; the default language is unchanged):
+ *   every event line ends in ` @SIM_US MONO_US`, the simulated microseconds since power-up and
+ *   CLOCK_MONOTONIC in microseconds (Python's time.monotonic) when it happened, and two more
+ *   events come: `light @.. ..` when a light command is applied, and `frame N @.. ..` when the
+ *   first byte of FRAME number N leaves the UART. So a delay can be split into the board's own
+ *   part (simulated time) and the host's and the pipes' (wall time).
  *
  * Why not simavr's uart_pty part: it always replaces the symlink /tmp/simavr-uart0 (parallel
  * simulations would fight over it), prints on stdout (line 1 must be the path) and shares its
@@ -93,6 +100,7 @@ static uint8_t sr_shift, sr_latched; /* 74HC595: shift register, output latch */
 static int led_on;
 static void (*core_reset)(avr_t *);
 static int reset_seen;
+static int stamps;                   /* --stamps */
 
 /* ---------------------------------------------------------------- output */
 static void event(const char *fmt, ...)
@@ -101,6 +109,12 @@ static void event(const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
+    if (stamps) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        printf(" @%llu %lld", (unsigned long long)(avr->cycle / (SIM_FREQ / 1000000)),
+               (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
+    }
     putchar('\n');
     fflush(stdout);                  /* a reader waits for whole lines, at once */
 }
@@ -405,10 +419,53 @@ static unsigned tx_head, tx_len, rx_head, rx_len;
 static avr_irq_t *uart_in;
 static int uart_xon;
 
+/* --stamps: the first three bytes of each packet the board sends, COBS-decoded as they leave
+ * the UART (type and frame_no), so that a FRAME's first byte can be stamped with its number. */
+static struct { int armed, in_pkt, n; uint8_t code, left, hdr[3]; } stamp_rx;
+
+static void stamp_push(uint8_t b)
+{
+    if (stamp_rx.n >= 3)
+        return;
+    stamp_rx.hdr[stamp_rx.n++] = b;
+    if (stamp_rx.n == 3 && stamp_rx.hdr[0] == RIG_MSG_FRAME)
+        event("frame %u", (unsigned)(stamp_rx.hdr[1] | stamp_rx.hdr[2] << 8));
+}
+
+static void stamp_byte(uint8_t b)
+{
+    if (b == 0) {                    /* a delimiter: the next byte starts a packet */
+        stamp_rx.armed = 1;
+        stamp_rx.in_pkt = 0;
+        stamp_rx.n = 0;
+        return;
+    }
+    if (stamp_rx.armed) {            /* the packet's first COBS code byte */
+        stamp_rx.armed = 0;
+        stamp_rx.in_pkt = 1;
+        stamp_rx.code = b;
+        stamp_rx.left = (uint8_t)(b - 1);
+        return;
+    }
+    if (!stamp_rx.in_pkt || stamp_rx.n >= 3)
+        return;
+    if (stamp_rx.left == 0) {        /* a code byte: the run before it ended in a zero */
+        if (stamp_rx.code != 0xFF)
+            stamp_push(0);
+        stamp_rx.code = b;
+        stamp_rx.left = (uint8_t)(b - 1);
+    } else {
+        stamp_push(b);
+        stamp_rx.left--;
+    }
+}
+
 static void on_uart_out(struct avr_irq_t *irq, uint32_t value, void *param)
 {
     (void)irq;
     (void)param;
+    if (stamps)
+        stamp_byte((uint8_t)value);
     /* Nobody listening, or a reader that stopped reading: the bytes are lost, as on a wire. */
     if (!pty_open || tx_len == SIM_TX_CAP)
         return;
@@ -589,6 +646,8 @@ static void command(char *line)
         }
         memcpy(light_mv, mv, sizeof light_mv);
         mux_update();
+        if (stamps)
+            event("light");
     } else if (!strcmp(word, "press")) {
         char *name = strtok_r(NULL, " \t\r", &save);
         char *ms = strtok_r(NULL, " \t\r", &save);
@@ -712,9 +771,15 @@ static void check_elf(const char *path)
 
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "--stamps")) {
+        stamps = 1;
+        argv++;
+        argc--;
+    }
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: %s FIRMWARE.elf   (%s, %d x %d grid; control lines on stdin, "
-                        "see firmware/sim/harness.c)\n", argv[0], SIM_MCU, RIG_ROWS, RIG_COLS);
+        fprintf(stderr, "usage: %s [--stamps] FIRMWARE.elf   (%s, %d x %d grid; control lines on "
+                        "stdin, see firmware/sim/harness.c)\n", argv[0], SIM_MCU, RIG_ROWS,
+                RIG_COLS);
         return 2;
     }
     check_elf(argv[1]);
@@ -771,7 +836,8 @@ int main(int argc, char **argv)
     dup2(saved_stdout, STDOUT_FILENO);
     close(saved_stdout);
     close(devnull);
-    event("%s", pty_name);
+    printf("%s\n", pty_name);       /* line 1: the path alone, stamps or not */
+    fflush(stdout);
 
     wall0 = now_ns();
     cycle0 = avr->cycle;
