@@ -49,6 +49,7 @@ typedef struct {
 
 static msg msgs[MSG_MAX];
 static size_t n_msgs;
+static uint32_t frames_decoded;         /* FRAMEs ever decoded (msgs keeps only the latest) */
 static rig_decoder wire;
 static uint8_t wire_buf[RIG_MAX_ENCODED];
 static uint32_t wire_bytes;
@@ -60,6 +61,8 @@ static void on_msg(void *ctx, uint8_t type, const uint8_t *body, uint16_t len)
         memmove(msgs, msgs + 1, (MSG_MAX - 1) * sizeof msgs[0]);
         n_msgs--;
     }
+    if (type == RIG_MSG_FRAME)
+        frames_decoded++;
     msgs[n_msgs].type = type;
     msgs[n_msgs].len = len;
     memcpy(msgs[n_msgs].body, body, len);
@@ -503,6 +506,82 @@ static void test_short_tx_ring(void)
     CHECK(host_get_counts()->tx_overruns == 0, "overrun");
 }
 
+/* A light change while the wire is the bottleneck (every grid at 115200 baud): the first frame
+ * that shows it must not queue behind scans taken before it. Timed over phases spread across
+ * the scan and the wire, from the change to the host having decoded that frame. With the
+ * newest scan sent and a frame encoded only when the buffer is about to run dry, that is on
+ * average: half a scan to the next scan's start, the scan, half a frame time for the wire to
+ * be free, the encoding and the frame's own time on the wire, 1.5 Ts + 1.5 Tw + E. A board that
+ * queues finished scans (a frame in the buffer, one encoded waiting, one scanned waiting) takes
+ * three or four frame times more. The average allowed is that, plus half a frame time. */
+static bool frame_all(const msg *m, uint16_t counts)
+{
+    if (!m || m->type != RIG_MSG_FRAME || m->len != RIG_GRID_HEADER + 2u * N)
+        return false;
+    for (size_t i = 0; i < N; i++)
+        if (u16(m->body + RIG_GRID_HEADER + 2u * i) != counts)
+            return false;
+    return true;
+}
+
+static void test_newest_scan(void)
+{
+    start("a light change is not queued behind older scans");
+    fresh_board(default_tx());
+    static uint16_t mv[N];
+    const uint16_t levels[2] = {1000, 4000};
+    const double tw = RIG_WIRE_MAX(RIG_GRID_HEADER + 2u * N) * 10.0 / RIG_BAUD;
+    const double selects = (N + RIG_ADC_CHANNELS - 1) / RIG_ADC_CHANNELS;
+    const double ts = N * (104e-6 + STEP_US * 1e-6) + selects * (RIG_SETTLE_US + 2 * STEP_US) * 1e-6;
+    const double enc = (RIG_WIRE_MAX(RIG_GRID_HEADER + 2u * N) + 15u) / 16u * 130e-6;
+    const double allowed = 1.5 * ts + 1.5 * tw + enc + tw / 2;
+    const int changes = 12;
+    double sum = 0, worst = 0;
+    run_ms(300);                                /* streaming at the wire's pace */
+    uint32_t scans0 = rig_counters_get()->scans, replaced0 = rig_counters_get()->scans_replaced;
+    for (int k = 0; k < changes; k++) {
+        run_us(2000u + 1733u * (uint32_t)k);    /* another phase each time */
+        for (size_t i = 0; i < N; i++)
+            mv[i] = levels[k & 1];
+        host_set_light_mv(mv);
+        uint64_t t0 = host_now_ns();
+        uint32_t seen = frames_decoded;
+        bool shown = false;
+        while (!shown && host_now_ns() - t0 < 2000000000u) {
+            pass();
+            if (frames_decoded != seen) {
+                seen = frames_decoded;
+                shown = frame_all(last_of(RIG_MSG_FRAME), counts_of(levels[k & 1]));
+            }
+        }
+        CHECK(shown, "change %d: no frame showed the light within 2 s", k);
+        double dt = (double)(host_now_ns() - t0) / 1e9;
+        sum += dt;
+        if (dt > worst)
+            worst = dt;
+    }
+    const rig_counters *c = rig_counters_get();
+    CHECK(sum / changes <= allowed, "light to frame: %.1f ms on average (worst %.1f), allowed %.1f "
+          "(scan %.1f ms, frame on the wire %.1f ms)", 1e3 * sum / changes, 1e3 * worst, 1e3 * allowed,
+          1e3 * ts, 1e3 * tw);
+    /* The wire is the bottleneck: scans were replaced, and the frames sent are still numbered
+     * without gaps (frame_no counts frames sent, not scans). */
+    CHECK(c->scans_replaced > replaced0 && c->scans > scans0, "no scan replaced (%u scans)",
+          c->scans - scans0);
+    CHECK(host_get_counts()->tx_overruns == 0, "overrun");
+    uint16_t prev = 0;
+    bool first = true, gap = false;
+    for (size_t i = 0; i < n_msgs; i++) {
+        if (msgs[i].type != RIG_MSG_FRAME)
+            continue;
+        uint16_t no = u16(msgs[i].body);
+        gap = gap || (!first && no != (uint16_t)(prev + 1u));
+        prev = no;
+        first = false;
+    }
+    CHECK(!gap, "frame numbers with a gap");
+}
+
 static void test_replies_dropped(void)
 {
     start("replies that do not fit are dropped and counted");
@@ -818,6 +897,7 @@ int main(void)
     test_cobs_full_final_run();
     test_debounce();
     test_short_tx_ring();
+    test_newest_scan();
     test_replies_dropped();
     test_eeprom_block();
     test_board_id_guard();

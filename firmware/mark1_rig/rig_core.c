@@ -47,6 +47,13 @@
 /* Frame bytes CRC'd and COBS-encoded after each conversion start: done on the AVR well within
  * the 104 us the conversion takes, so the ADC never waits for the encoding. */
 #define FIN_CHUNK 16u
+/* Transmit-buffer bytes still to go when a frame's encoding may start: about what the wire
+ * sends while the finisher encodes it (a chunk per conversion, ~104 us, 128 allowed), plus one
+ * reply. Encoding starts no earlier, so a frame never waits behind another in the buffer (the
+ * Mega's 1024 bytes hold most of a 16 x 16 frame besides the one going out), and no later, so
+ * the wire does not idle. */
+#define FIN_LEAD ((uint16_t)((GRID_WIRE + FIN_CHUNK - 1u) / FIN_CHUNK * 128UL * (RIG_BAUD / 10UL) \
+                             / 1000000UL + SMALL_WIRE))
 #define EE_CHUNK 16u            /* EEPROM bytes compared per pass (reads are fast, writes slow) */
 
 /* The EEPROM block: header, dark[n], bright[n] (u16, little-endian), CRC-16 over all before
@@ -82,6 +89,8 @@ static struct {
     uint32_t t_select;
     bool cal_in_scan;
     bool frame_ready;
+    bool fin_waited;            /* the frame to send waited for transmit room (counted once) */
+    uint16_t tx_cap;            /* the transmit buffer's size: hal_tx_free() when empty */
     uint8_t fin_state, fin_buf, fin_code;
     const uint8_t *fin_body;
     uint16_t fin_pos, fin_crc, fin_out, fin_code_pos;
@@ -354,10 +363,15 @@ static void scan_complete(void)
 
 static void scan_release(void)
 {
-    /* PH_HOLD: the finished packet moves to the finisher once it is free. */
+    /* PH_HOLD: the finished packet becomes the one to send. One waiting that the finisher has
+     * not started on is older: it is replaced (its buffer is scanned into next), so a frame
+     * always carries the newest complete scan and a light change never queues behind scans
+     * taken before it. Only while the finisher reads the waiting packet does the scan hold. */
     if (S.streaming) {
-        if (S.frame_ready)
+        if (S.frame_ready && S.fin_state == FIN_FRAME)
             return;
+        if (S.frame_ready)
+            S.c.scans_replaced++;
         S.fin_buf = S.cur;
         S.cur ^= 1;
         S.frame_ready = true;
@@ -453,6 +467,19 @@ static void fin_chunk(void)
             S.cal_state = CAL_SENDING;
             fin_start(FIN_CAL, S.cal);
         } else if (S.frame_ready) {
+            /* A frame is encoded only once the transmit buffer has room for the longest one and
+             * the reply reserve, and holds no more than FIN_LEAD bytes, so that it goes out as
+             * soon as it is encoded and right behind the one before: encoded earlier, it would
+             * wait in out (or in the buffer) while newer scans are taken (the newest one is
+             * encoded instead, see scan_release). Room only grows until tx_step writes it. */
+            uint16_t free = hal_tx_free();
+            if (free < GRID_WIRE + TX_RESERVE || (uint16_t)(S.tx_cap - free) > FIN_LEAD) {
+                if (!S.fin_waited) {
+                    S.fin_waited = true;
+                    S.c.frames_waited++;
+                }
+                return;
+            }
             /* frame_no: the frames sent before this one (none is waiting: out was free). */
             uint8_t *body = S.pkt[S.fin_buf] + 1;
             rig_put_u16(body, (uint16_t)S.c.frames);
@@ -499,7 +526,8 @@ static void fin_chunk(void)
     S.out[code_pos] = code;
     S.out[o++] = 0;
     S.out_len = o;
-    S.out_waited = false;
+    S.out_waited = S.fin_waited;    /* a frame that waited already is counted once */
+    S.fin_waited = false;
     if (S.fin_state == FIN_CAL) {
         S.out_kind = OUT_CAL;
         S.cal_state = CAL_IDLE;
@@ -723,6 +751,7 @@ void rig_setup(void)
 {
     memset(&S, 0, sizeof S);
     hal_init();
+    S.tx_cap = hal_tx_free();   /* nothing written yet */
     S.wd_reset = hal_reset_was_watchdog();
     S.streaming = true;
     S.lamps = 0;

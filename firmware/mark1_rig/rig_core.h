@@ -42,6 +42,7 @@ typedef struct {
     uint32_t frames;            /* FRAMEs sent */
     uint32_t frames_waited;     /* FRAMEs that had to wait for room in the transmit buffer */
     uint32_t scans;             /* complete scans, sent or not */
+    uint32_t scans_replaced;    /* complete scans replaced by a newer one before being sent */
     uint16_t tx_dropped;        /* replies that did not fit and were dropped */
     uint16_t loop_max_us;
     uint32_t board_id;
