@@ -55,7 +55,12 @@ class Result:
     mean_active: float = float("nan")
     #: What other models did on the same task, and a one-line finding (the lecture's runs).
     details: dict = field(default_factory=dict)
-
+    #: Fraction of test cards whose photocell pattern (thresholded, before photocell noise)
+    #: a training card had; None where the run deals its own cards (a lecture contrast).
+    test_seen_in_training: float | None = None
+    #: Distinct photocell patterns among the training cards presented and the test cards.
+    distinct_train_patterns: int | None = None
+    distinct_test_patterns: int | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -66,6 +71,9 @@ class Result:
             "errors_per_block": self.errors, "published": self.published,
             "classes": list(self.class_names), "settings": self.settings,
             "mean_active": self.mean_active,
+            "test_seen_in_training": self.test_seen_in_training,
+            "distinct_train_patterns": self.distinct_train_patterns,
+            "distinct_test_patterns": self.distinct_test_patterns,
             **({"details": self.details} if self.details else {}),
         }
 

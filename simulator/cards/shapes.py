@@ -14,6 +14,7 @@ from .render import (
     build_deck,
     check_choices,
     check_flag,
+    check_number,
     check_range,
     convex_polygon,
     random_center,
@@ -41,7 +42,8 @@ def _max_size(shapes: tuple[str, ...], rotate: bool) -> float:
 
 
 def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), style: str = "outline",
-                size=None, rotate: bool = True, shift: bool = True, noise: float = 0.0) -> Deck:
+                size=None, rotate: bool = True, shift: bool = True, noise: float = 0.0,
+                max_shift: float | None = None) -> Deck:
     """Cards showing one geometric figure each; the class is the kind of figure.
 
     Parameters
@@ -66,6 +68,9 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
         Place each figure at random, wholly inside the retina; otherwise centred.
     noise : float
         Standard deviation of Gaussian noise added to the light levels, from 0 to 1.
+    max_shift : float, optional
+        With ``shift``, move the centre by at most this many cells each way (still wholly
+        inside the retina); default: anywhere the figure fits.
 
     Returns
     -------
@@ -87,6 +92,7 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
                         math.floor(max_size * 10) / 10)
     # a diamond turned at will is just a square, so in a deck with diamonds figures only wobble
     wobble = "diamond" in shapes
+    room = float(GRID) if max_shift is None else check_number(max_shift, "max_shift", 0.0, GRID / 2)
 
     def draw_card(label: int, rng: np.random.Generator) -> np.ndarray:
         shape = shapes[label]
@@ -100,7 +106,7 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
             extent = half
         else:
             extent = np.abs(square_vertices((0.0, 0.0), half, degrees)).max()
-        cx, cy = random_center(extent, extent, rng) if shift else (GRID / 2, GRID / 2)
+        cx, cy = random_center(extent, extent, rng, room) if shift else (GRID / 2, GRID / 2)
 
         def figure(radius: float) -> np.ndarray:
             if shape == "circle":
