@@ -10,6 +10,11 @@
  * STATS (or reset), interrupts included, so a host can watch it per interval; it saturates at
  * 65535. (In the native emulator the board's clock jumps over waits: the figure means little.)
  *
+ * Frames: the grid is scanned without pause; a FRAME carries the newest complete scan (one that
+ * could not be sent yet is replaced by the next, counted in scans_replaced), and is encoded only
+ * when the transmit buffer is about to run dry, so a change of light reaches the host after at
+ * most one frame that was already on its way, never behind a queue of older scans.
+ *
  * A CAL_DATA reply is as long as a FRAME: unlike the short replies it is never dropped, it
  * waits for room in the transmit buffer like a frame, ahead of the next frame. BUTTON events
  * that do not fit wait too (one per button, carrying the running count); only the short
