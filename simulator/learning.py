@@ -58,7 +58,8 @@ class Result:
     #: Fraction of test cards whose photocell pattern (thresholded, before photocell noise)
     #: a training card had; None where the run deals its own cards (a lecture contrast).
     test_seen_in_training: float | None = None
-    #: Distinct photocell patterns among the training cards presented and the test cards.
+    #: Distinct photocell patterns in the training set (a fixed set, whole) or among the
+    #: training cards presented (a stream of fresh cards), and among the test cards.
     distinct_train_patterns: int | None = None
     distinct_test_patterns: int | None = None
 
