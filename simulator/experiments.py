@@ -467,6 +467,39 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
                                          / len(test_list), 6)
     result.distinct_train_patterns = len(train_keys)
     result.distinct_test_patterns = len(set(test_list))
+    if pool is not None:
+        result.details["nearest_template"] = nearest_template_accuracy(pool, test, threshold)
     if exp.extras is not None:
-        result.details = exp.extras(result)
+        result.details = {**result.details, **exp.extras(result)}
     return result
+
+
+def nearest_template_accuracy(train: Deck, test: Deck, threshold: float = 0.5) -> float:
+    """Accuracy of the simplest matcher: the class of the training card nearest in pattern.
+
+    Nearest by Hamming distance between photocell patterns (thresholded, no noise); a tie
+    goes to the training card dealt first. A yardstick for what a test asks: where it scores
+    100%, the test is recall of templates, not generalisation.
+
+    Parameters
+    ----------
+    train, test : Deck
+        The training set and the test cards.
+    threshold : float
+        The photocell threshold.
+
+    Returns
+    -------
+    float
+        Fraction of test cards matched to a training card of their class, rounded to 6 digits.
+    """
+    size = train.cards.shape[1] * train.cards.shape[2]
+    a = (train.cards.reshape(len(train), size) >= np.float32(threshold)).astype(np.float32)
+    right = 0
+    for start in range(0, len(test), 512):  # blocks keep the distance table small
+        part = test.cards[start:start + 512].reshape(-1, size)
+        b = (part >= np.float32(threshold)).astype(np.float32)
+        # |a - b|^2 for 0/1 vectors is the Hamming distance
+        dist = a.sum(1)[None, :] + b.sum(1)[:, None] - 2.0 * b @ a.T
+        right += int(np.sum(train.labels[dist.argmin(axis=1)] == test.labels[start:start + 512]))
+    return round(right / len(test), 6)

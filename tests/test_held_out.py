@@ -200,3 +200,17 @@ def test_max_shift_keeps_figures_near_the_centre():
     assert len(patterns) > 20                 # not one picture per class, as centred
     with pytest.raises(ConfigError, match="max_shift"):
         shape_cards(2, rng=np.random.default_rng(0), max_shift=-1)
+
+
+def test_nearest_template_matcher_by_hand():
+    train = Deck(np.stack([card((3, 3), (3, 4), (3, 5)), card((12, 12), (13, 12))]),
+                 np.array([0, 1]), NAMES)
+    test = Deck(np.stack([card((3, 3), (3, 4)),          # 1 cell from A, 4 from B: A, right
+                          card((13, 12), (14, 12)),      # 2 from B, 5 from A: B, right
+                          card((3, 5), (4, 5), level=0.6),  # 3 from A, 4 from B: A, wrong
+                          card((3, 3), level=0.4)]),     # nothing fires: 2 from B, 3 from A
+                 np.array([0, 1, 1, 0]), NAMES)
+    assert E.nearest_template_accuracy(train, test) == 0.5
+    # at 0.95 no cell fires anywhere: every distance is 0, the tie goes to the first training
+    # card (A), right for the two A cards only
+    assert E.nearest_template_accuracy(train, test, threshold=0.95) == 0.5
