@@ -202,7 +202,8 @@ def _xor_extras(result: Result) -> dict:
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
     # The defaults (5 excitatory + 5 inhibitory, threshold 2, P_a ~ 0.04) already learn it in
     # ~25 trials; a lower threshold learns faster but lights a quarter of the A-units.
-    Experiment("left-right", "1958 demo: cards marked on the left or on the right",
+    # In 1958 a program on an IBM 704 learned this; the Mark I was first shown on 23 June 1960.
+    Experiment("left-right", "cards marked left or right, the task of the 1958 IBM 704 program",
                lambda n, rng: left_right_cards(n, rng=rng),
                "learned after about 50 trials (IBM 704, 7 July 1958)", trials=200),
     # Solid figures: the record does not say outline or solid, and an outline square and

@@ -1,5 +1,12 @@
 """The "After 1958" page: a hidden layer trained by backpropagation learns XOR.
 
+"After 1958": after Rosenblatt's perceptron was first shown (an IBM 704 program, 7 July
+1958; the Mark I hardware followed on 23 June 1960). The page's text keeps the record
+straight: one trainable layer on the raw inputs cannot get XOR's four patterns, the Mark I's
+fixed random A-units make two-input XOR learnable (``mark1 experiment xor --json``,
+``details.two_inputs``: 100%), and parity over more inputs than an A-unit sees stays out of
+reach.
+
 It draws a :class:`~simulator.lecture.lab.XorLab`: the network with its weights as lines
 (thickness for size, amber positive, blue negative), one of the four patterns going forward
 (units light up with their outputs) and the error coming back (each weight's gradient
@@ -129,11 +136,13 @@ class AfterScene:
         self._draw_table(target, r["table"], L)
         self._draw_loss(target, r["loss"], L)
         lines = [
-            "The Mark I had one trainable layer: no single line puts (0,1) and (1,0) on one side "
-            "and (0,0) and (1,1) on the other, so one layer gets at most 3 of the 4 right "
-            "(Minsky & Papert, 1969).",
-            "A hidden layer, trained by backpropagation (the chain rule, from the error back to "
-            "every weight), bends the boundary and learns it.",
+            "One trainable layer on the raw inputs x1, x2 gets at most 3 of the 4: no single "
+            "line puts (0,1) and (1,0) on one side and (0,0), (1,1) on the other. The Mark I's "
+            "fixed random A-units are already a hidden layer, untrained: on cards of two lit or "
+            "dark halves it gets all 4 (mark1 experiment xor --json: two_inputs, 100%).",
+            "Parity over more inputs than one A-unit sees stays out of its reach (Minsky & "
+            "Papert, 1969). A hidden layer trained by backpropagation (the chain rule, from the "
+            "error back to every weight) learns the features it needs.",
         ]
         y = r["text"].y
         for line in lines:
