@@ -285,7 +285,10 @@ A-unit counts (500, 1,000, 512) are used as published.
   letters without change. A threshold of 1 learns left/right faster (median ~19 trials on the
   tuning seeds) but lights a quarter of the A-units; 3 lights so few (P_a ~0.004) that
   left/right is never learned to 95%.
-- **left-right**: defaults. The card resolution is not documented: the 20 x 20 retina is a
+- **left-right**: defaults. In 1958 this task was learned by a program on an IBM 704 (shown
+  on 7 July 1958 at the Office of Naval Research, Washington); the Mark I hardware was first
+  shown on 23 June 1960. Here the 1958 task runs on the simulated Mark I. The card
+  resolution is not documented: the 20 x 20 retina is a
   choice; the mark is a solid rectangle or blob of random size and place in its half.
   512 A-units is our choice (the record gives no count for the IBM 704 run).
 - **square-circle**: *solid* figures (the record does not say outline or solid) and 6
