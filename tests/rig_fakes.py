@@ -75,7 +75,10 @@ class FakeBoard:
         rng = random.Random(7)
         next_frame = time.monotonic()
         while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.002)
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.002)
+            except OSError:
+                return   # the test closed the port under this thread (an unplug): the board is gone
             if ready:
                 try:
                     data = os.read(self.master, 4096)
