@@ -68,6 +68,7 @@ from hardware.feed import lamp_mask  # noqa: E402
 from hardware.link import CONNECTED, RigLink  # noqa: E402
 from hardware.retina_map import RetinaMap  # noqa: E402
 from hardware.simulate import SimulatedRig  # noqa: E402
+from simulator.panel.clock import FrameClock  # noqa: E402
 
 TARGET = 0.90
 CASES = [("uno", "8x8"), ("mega", "16x16"), ("mega", "20x20")]
@@ -230,7 +231,7 @@ def cpu_seconds() -> float:
 class Bridge:
     """The panel's side of the bridge: a 60 Hz loop, poll -> map -> session.show -> lamps."""
 
-    def __init__(self, link: RigLink, hello: P.Hello):
+    def __init__(self, link: RigLink, hello: P.Hello, *, wake: bool = True):
         from simulator.session import Session
         self.link = link
         self.session = Session()
@@ -241,6 +242,8 @@ class Bridge:
         self.log: collections.deque = collections.deque(maxlen=10_000)
         self.expect: np.ndarray | None = None        # millivolts the latency trial waits for
         self.expect_seen = False
+        self.clock = FrameClock(LOOP_HZ, wake=link.wake if wake else None)
+        self.woken = 0                               # ticks the link woke before their time
 
     def tick(self) -> None:
         got = self.link.poll()
@@ -259,19 +262,13 @@ class Bridge:
         self.log.append((t, got.frame.frame_no, mask if wrote else None, hit))
 
     def run(self, seconds: float, until=None) -> None:
-        period = 1.0 / LOOP_HZ
         t_end = time.monotonic() + seconds
-        next_t = time.monotonic()
         while time.monotonic() < t_end:
             self.tick()
             if until is not None and until():
                 return
-            next_t += period
-            delay = next_t - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            else:
-                next_t = time.monotonic()   # fell behind: no burst of catch-up ticks
+            self.clock.tick()   # the panel's FrameClock: 60 Hz, woken by the link as a frame arrives
+            self.woken += self.clock.woken
 
 
 def open_link(port: str, **kw) -> tuple[ObservedLink, P.Hello]:
@@ -282,12 +279,12 @@ def open_link(port: str, **kw) -> tuple[ObservedLink, P.Hello]:
     return link, hello
 
 
-def bridge_rate(board: str, grid: str, baud: int, native: bool, *, seconds: float) -> dict:
+def bridge_rate(board: str, grid: str, baud: int, native: bool, *, seconds: float, wake: bool = True) -> dict:
     """Frames through the bridge into the session for ``seconds``, and this process's CPU."""
     with StampedRig(board=board, grid=grid, baud=baud, native=native) as rig:
         link, hello = open_link(rig.port)
         try:
-            bridge = Bridge(link, hello)
+            bridge = Bridge(link, hello, wake=wake)
             bridge.run(1.0)                          # warm-up: the first frames, numpy's first calls
             f0, shown0, n_arr = link.stats().frames, bridge.shown, len(link.arrivals)
             dropped0 = link.stats().frames_dropped
@@ -358,14 +355,14 @@ def reflects(values: np.ndarray, mv: np.ndarray, adc_bits: int) -> bool:
     return bool(np.all(np.abs(values.astype(float) - expect) < 40))
 
 
-def latency(board: str, grid: str, baud: int, *, trials: int) -> dict:
+def latency(board: str, grid: str, baud: int, *, trials: int, wake: bool = True) -> dict:
     """Sensor change to lamp: light command -> lamps event, split at the harness's stamps."""
     rng = random.Random(1958)
     parts = collections.defaultdict(list)
     with StampedRig(board=board, grid=grid, baud=baud) as rig:
         link, hello = open_link(rig.port)
         try:
-            bridge = Bridge(link, hello)
+            bridge = Bridge(link, hello, wake=wake)
             masks = teach(bridge, hello)
             side = 0
             rig.light(picture(hello.rows, hello.cols, True))
@@ -499,6 +496,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", action="append", choices=PARTS,
                     help="run only this part (repeatable; default all: " + ", ".join(PARTS) + ")")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    ap.add_argument("--no-wake", action="store_true",
+                    help="the bridge loop at 60 Hz only, not woken by the link (the loop before issue 10)")
     args = ap.parse_args(argv)
     parts = args.only or PARTS
     # the reconnect rounds lose the board on purpose: the link's warnings would only clutter the table
@@ -533,7 +532,7 @@ def main(argv=None) -> int:
         say(f"{'grid':>5} {'board':>6} {'baud':>9} {'frames/s':>9} {'limit':>7} {'ratio':>6} {'met':>4} | "
             f"{'wall f/s':>8} {'shown/s':>7} {'sim speed':>9} {'bad':>3} | {'CPU % core':>10}")
         for board, grid, baud, native in BRIDGE_CASES:
-            r = bridge_rate(board, grid, baud, native, seconds=args.bridge_seconds)
+            r = bridge_rate(board, grid, baud, native, seconds=args.bridge_seconds, wake=not args.no_wake)
             rows.append(r)
             speed = f"{r['sim_speed']:9.3f}" if r["sim_speed"] else f"{'-':>9}"
             say(f"{grid:>5} {'native' if native else board:>6} {baud:>9,} {r['fps']:9.1f} {r['limit']:7.1f} "
@@ -553,7 +552,7 @@ def main(argv=None) -> int:
         say(f"{'grid':>5} {'board':>4} {'baud':>9} {'total':>13} {'target':>6} {'met':>4} | "
             + " ".join(f"{c:>11}" for c in cols) + f" | {'stale':>5}")
         for board, grid, baud in LATENCY_CASES:
-            r = latency(board, grid, baud, trials=args.trials)
+            r = latency(board, grid, baud, trials=args.trials, wake=not args.no_wake)
             rows.append(r)
             med, mx = r["median"], r["max"]
             say(f"{grid:>5} {board:>4} {baud:>9,} {1e3 * med['total']:6.1f} ({1e3 * mx['total']:5.1f}) "

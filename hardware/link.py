@@ -25,6 +25,11 @@ seconds) the status becomes ``"lost"`` within that second and the same thread lo
 again, with a backoff of 0.2 s doubling to 1 s, logging once per change of state: at the same
 path, and for a USB port among the ports with the same USB serial number (or VID:PID), where it
 must answer with the same board id. Lamps lit before the loss are lit again.
+
+:attr:`RigLink.wake` is a :class:`threading.Event` the reader thread sets when something arrives
+for the main loop (a frame, a press, a change of status) and never waits on; a main loop that
+waits on it between its frames (``FrameClock(wake=link.wake)``) answers a frame as it arrives
+instead of up to a frame later.
 """
 
 from __future__ import annotations
@@ -308,6 +313,12 @@ class RigLink:
         Seconds the handshake waits for the board's reset and for its answer.
     lost_after : float
         Seconds without a frame after which the rig is lost.
+
+    Attributes
+    ----------
+    wake : threading.Event
+        Set by the reader thread whenever :meth:`poll` has something new (a frame, a press, a
+        change of status); cleared by whoever waits on it (the main loop's frame clock).
     """
 
     def __init__(self, *, port: str, baudrate: int = 115200, clock: Callable[[], float] = time.monotonic,
@@ -346,6 +357,7 @@ class RigLink:
         self._lamps = 0
         self._streaming = True   # a board told STREAM 0 sends no frames, and is not lost for that
         self._write_lock = threading.Lock()
+        self.wake = threading.Event()
 
     # -- life
     def open(self) -> P.Hello:
@@ -470,6 +482,7 @@ class RigLink:
                 self._reconnects += 1
             self._status = CONNECTED
             self._cond.notify_all()
+        self.wake.set()
         # the board may have reset while away (lamps off, streaming on): put them as they were
         self._write(P.encode(P.Stream(on=int(self._streaming))) + P.encode(P.Lamps(mask=self._lamps)))
         if rest:
@@ -574,6 +587,7 @@ class RigLink:
             self._status = LOST
             self._losses += 1
             self._cond.notify_all()
+        self.wake.set()
         if first:
             log.warning("rig lost at %s: %s; looking for it", self._where, why)
 
@@ -583,7 +597,7 @@ class RigLink:
             self._dispatch(messages, now)
 
     def _dispatch(self, messages: list, now: float) -> None:
-        relamp = False
+        relamp = news = False
         with self._cond:
             for m in messages:
                 if isinstance(m, P.Frame):
@@ -593,10 +607,12 @@ class RigLink:
                     self._frames += 1
                     self._frame_times.append(now)
                     self._last_frame_t = now
+                    news = True
                 elif isinstance(m, P.Button):
                     if len(self._buttons) == BUTTONS_KEPT:
                         self._buttons_dropped += 1  # the deque drops the oldest
                     self._buttons.append(m)
+                    news = True
                 elif isinstance(m, P.Hello):
                     # not asked for: the board reset (watchdog, brown-out); it lost its lamps
                     self._hello = m
@@ -612,6 +628,8 @@ class RigLink:
                     self._reply_seq += 1
                     self._replies.append((self._reply_seq, m))
             self._cond.notify_all()
+        if news:
+            self.wake.set()   # the main loop waits on it between frames: it runs now, not next tick
         if relamp:
             log.info("the rig reset itself; its lamps are set again")
             self._write(P.encode(P.Lamps(mask=self._lamps)))

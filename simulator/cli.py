@@ -308,7 +308,8 @@ def cmd_demo(args) -> int:
             print(f"mark1: {session.alert} (the demo goes on)", file=sys.stderr)
     if session.demo:
         session.toggle_run()  # the demonstration starts by itself, as in 1958
-    clock = SteppedClock(1 / 30) if headless else FrameClock(60)
+    # the rig's link wakes the loop as a frame arrives, so its answer reaches the lamps at once
+    clock = SteppedClock(1 / 30) if headless else FrameClock(60, wake=None if link is None else link.wake)
     progress = print if headless else None
     frames = args.frames if args.frames else (30 * 60 * 10 if headless else None)
     try:

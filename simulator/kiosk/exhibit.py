@@ -416,7 +416,9 @@ def run(config, *, out_of_order: bool = False, frames: int | None = None) -> int
     log.info("kiosk: the exhibit runs (pid %d, %dx%d, %s)", os.getpid(), *screen.get_size(),
              "out of order" if out_of_order else "attract loop")
     try:
-        app_mod.run(app, FrameClock(fps=FPS), frames=frames)
+        # the rig's link wakes the loop as a frame arrives, so its answer reaches the lamps at once
+        wake = getattr(app.rig.link, "wake", None) if app.rig is not None else None
+        app_mod.run(app, FrameClock(fps=FPS, wake=wake), frames=frames)
     finally:
         app.write_status(force=True)
         if app.rig is not None:

@@ -835,7 +835,10 @@ def run(panel: App, clock, *, frames: int | None = None, stop_when_learned: bool
 
     An idle panel waits for input instead of drawing, so it costs almost no processor. The
     time waited is counted (up to the clock's :data:`~.clock.MAX_DT` a frame) before the input
-    is handled, so timers and the translator's debounce see the time that passed.
+    is handled, so timers and the translator's debounce see the time that passed. A
+    :class:`~.clock.FrameClock` with a ``wake`` event (the rig link's) returns between frames
+    when a rig frame arrives: the panel updates at once (its answer goes out to the rig's
+    lamps) and draws at the next frame.
     """
     n = 0
     said = panel.session.view().lines_said
@@ -849,7 +852,9 @@ def run(panel: App, clock, *, frames: int | None = None, stop_when_learned: bool
         panel.update(clock.tick())
         for event in events:
             panel.handle(event)
-        if panel.needs_frame():
+        # a tick woken early by the rig's link has sent the answer to the lamps in update();
+        # the screen waits for the clock's next frame, so drawing stays at the clock's rate
+        if panel.needs_frame() and not getattr(clock, "woken", False):
             panel.draw()
             if pygame.display.get_surface() is panel.surface:
                 pygame.display.flip()
