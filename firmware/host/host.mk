@@ -9,6 +9,7 @@ HOST_DIR      := $(BUILD)/host
 HOST_CODEC    := $(filter-out $(SKETCH)/rig_core.c $(SKETCH)/rig_hal_avr.c,$(PORTABLE_SRC))
 HOST_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_INC      := -Ihost
+NATIVE_INC    := -Icontrol          # the control language, shared with the simavr harness
 NATIVE        := $(HOST_DIR)/mark1-rig-native
 HOST_DEPS     := $(HEADERS) $(wildcard host/*.h) host/host.mk
 
@@ -34,10 +35,11 @@ $(HOST_DIR)/native-core-%.o: $(SKETCH)/rig_core.c $(HOST_DEPS)
 $(HOST_DIR)/native-variant-%.o: host/native_variant.c $(HOST_DEPS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(HOST_INC) $(GRID_DEFS_$*) -DRIG_NATIVE -DRIG_CORE_SUFFIX=g$* -c -o $@ $<
-$(NATIVE): host/native.c host/rig_hal_host.c $(HOST_CODEC) $(HOST_DEPS) \
+$(NATIVE): host/native.c host/rig_hal_host.c control/control.c control/control.h $(HOST_CODEC) $(HOST_DEPS) \
 		$(foreach g,$(HOST_GRIDS),$(HOST_DIR)/native-core-$(g).o $(HOST_DIR)/native-variant-$(g).o)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(HOST_INC) -o $@ host/native.c host/rig_hal_host.c $(HOST_CODEC) \
+	$(HOST_CC) $(HOST_CFLAGS) $(HOST_INC) $(NATIVE_INC) -o $@ host/native.c host/rig_hal_host.c \
+		control/control.c $(HOST_CODEC) \
 		$(foreach g,$(HOST_GRIDS),$(HOST_DIR)/native-core-$(g).o $(HOST_DIR)/native-variant-$(g).o)
 
 $(HOST_DIR)/test_core-%: host/test_core.c $(SKETCH)/rig_core.c host/rig_hal_host.c $(HOST_CODEC) $(HOST_DEPS)

@@ -8,7 +8,7 @@
  * the wall clock in 1 ms batches (a sleep in between), so it costs little CPU. HELLO says board 3 (native).
  * EEPROM lives in FILE (kept across runs; created if missing) or, by default, in memory.
  *
- * The control language is the simavr harness's (firmware/sim/harness.c):
+ * The control language, firmware/control/control.c, shared with the simavr harness:
  *   stdout, line 1: the pty's path. Then `lamps 0xHH` when the latched lamps change, `led 0|1`
  *     when the status LED changes, `reset` when the board restarts (watchdog or `reset`).
  *   stdin, one command per line: `light V0 .. V(n-1)` (millivolts 0-5000, row-major; 500 mV
@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "native.h"
 #include "rig_protocol.h"
 
-#define LINE_CAP 16384          /* a control line: 400 values of up to 5 characters fit */
 #define OUT_CAP 8192            /* bytes the wire has sent but the pty has not yet taken */
 /* The board runs in batches: each wake-up runs it, pass after pass on its own clock, up to the
  * wall clock, then sleeps BATCH_NS. A pass costs the board PASS_NS; one that only waited moves
@@ -50,32 +49,12 @@ static size_t out_head, out_len;
 static uint8_t in_buf[HOST_RX_SIZE];
 static size_t in_len;
 
-static void event(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);             /* a reader waits for whole lines, at once */
-}
-
-static void complain(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("? ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-static void on_lamps(uint8_t mask) { event("lamps 0x%02x", mask); }
-static void on_led(bool on) { event("led %d", on ? 1 : 0); }
+static void on_lamps(uint8_t mask) { control_event("lamps 0x%02x", mask); }
+static void on_led(bool on) { control_event("led %d", on ? 1 : 0); }
 
 static void board_reset(bool by_watchdog)
 {
-    event("reset");
+    control_event("reset");
     host_reset(by_watchdog);
     V->setup();
 }
@@ -147,108 +126,27 @@ static void pty_start(void)
     tcsetattr(slave, TCSANOW, &tio);
     close(slave);
     fcntl(pty_master, F_SETFL, fcntl(pty_master, F_GETFL) | O_NONBLOCK);
-    event("%s", name);
+    control_event("%s", name);
 }
 
-/* ---- commands ----------------------------------------------------------------------------- */
+/* ---- commands (the language is control/control.c's) --------------------------------------- */
 
-static int parse_uint(const char *s, unsigned max, unsigned *out)
+static void set_light(const uint16_t *mv, unsigned n)
 {
-    char *end;
-    errno = 0;
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return -1;
-    *out = (unsigned)v;
-    return 0;
+    (void)n;                    /* always the grid's cells: control_ops.cells */
+    host_set_light_mv(mv);
 }
 
-static const char *const button_names[RIG_BUTTONS] = {"LEFT", "RIGHT", "TRAIN"};
-
-static void command(char *line)
+static bool press(unsigned button, unsigned ms, unsigned bounces)
 {
-    char *save = NULL;
-    char *word = strtok_r(line, " \t\r", &save);
-    unsigned cells = (unsigned)V->cfg.rows * V->cfg.cols;
-    if (!word)
-        return;
-    if (!strcmp(word, "light")) {
-        uint16_t mv[RIG_MAX_CELLS];
-        unsigned n = 0;
-        char *v;
-        while ((v = strtok_r(NULL, " \t\r", &save))) {
-            unsigned x;
-            if (n == cells) {
-                complain("light: more than %u values (the grid is %s)", cells, V->name);
-                return;
-            }
-            if (parse_uint(v, HOST_MV_MAX, &x)) {
-                complain("light: value %u is '%.20s': give millivolts 0-%u", n, v, HOST_MV_MAX);
-                return;
-            }
-            mv[n++] = (uint16_t)x;
-        }
-        if (n != cells) {
-            complain("light: %u values, the %s grid needs %u", n, V->name, cells);
-            return;
-        }
-        host_set_light_mv(mv);
-    } else if (!strcmp(word, "press")) {
-        char *name = strtok_r(NULL, " \t\r", &save);
-        char *ms = strtok_r(NULL, " \t\r", &save);
-        char *bounces = strtok_r(NULL, " \t\r", &save);
-        int b = -1;
-        unsigned hold, nb = 0;
-        for (int i = 0; name && i < RIG_BUTTONS; i++)
-            if (!strcmp(name, button_names[i]))
-                b = i;
-        if (b < 0 || parse_uint(ms, 60000, &hold) || hold == 0 ||
-            (bounces && parse_uint(bounces, 50, &nb)) || strtok_r(NULL, " \t\r", &save)) {
-            complain("press: give 'press LEFT|RIGHT|TRAIN MS [BOUNCES]' (MS 1-60000, BOUNCES 0-50)");
-            return;
-        }
-        if (!host_press((uint8_t)b, hold, nb))
-            complain("press: too many presses queued; wait for some to end");
-    } else if (!strcmp(word, "reset") && !strtok_r(NULL, " \t\r", &save)) {
-        board_reset(false);
-    } else if (!strcmp(word, "quit")) {
-        exit(0);
-    } else {
-        complain("unknown command '%.40s': light, press, reset or quit", word);
-    }
+    return host_press((uint8_t)button, ms, bounces);
 }
 
-static char line[LINE_CAP];
-static size_t line_len;
-static int line_overflow;
+static void external_reset(void) { board_reset(false); }
 
-static void stdin_read(void)
-{
-    char buf[4096];
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-    if (n == 0)
-        exit(0);                /* end of input: the controlling program is gone */
-    if (n < 0)
-        return;
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] != '\n') {
-            if (line_len < LINE_CAP - 1)
-                line[line_len++] = buf[i];
-            else
-                line_overflow = 1;
-            continue;
-        }
-        line[line_len] = 0;
-        if (line_overflow)
-            complain("line longer than %d characters: ignored", LINE_CAP - 1);
-        else
-            command(line);
-        line_len = 0;
-        line_overflow = 0;
-    }
-}
+static control_ops control = {
+    .mv_max = HOST_MV_MAX, .set_light = set_light, .press = press, .reset = external_reset,
+};
 
 /* ---- set-up and the loop ------------------------------------------------------------------ */
 
@@ -305,6 +203,9 @@ int main(int argc, char **argv)
         }
     }
     host_configure(&V->cfg);
+    control.cells = (unsigned)V->cfg.rows * V->cfg.cols;
+    control.grid_name = V->name;
+    control_init(&control, NULL, NULL);
     /* The batches are 1 ms apart: the kernel's default 50 us timer slack would make them
      * uneven (it would not slow the board, whose clock follows the wall clock). */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -346,7 +247,8 @@ int main(int argc, char **argv)
         /* A closed slave reports POLLHUP at once: then only stdin can wake the sleep. The
          * host's bytes wake it early, so that an answer does not wait for the batch. */
         int n = ppoll(fds, pty_open ? 2 : 1, &ts, NULL);
-        if (n > 0 && (fds[0].revents & (POLLIN | POLLHUP)))
-            stdin_read();
+        if (n > 0 && (fds[0].revents & (POLLIN | POLLHUP)) &&
+            control_read(STDIN_FILENO) == CONTROL_QUIT)
+            return 0;           /* `quit`, or the end of input: the controlling program is gone */
     }
 }

@@ -11,7 +11,7 @@
  *   - the status LED and the teacher buttons (a pressed button pulls its pin to ground);
  * and it runs simulated time no faster than wall time, so baud rates and frame rates are real.
  *
- * The control language (the native emulator in firmware/host speaks exactly the same):
+ * The control language (control/control.c, which the native emulator in firmware/host speaks too):
  *   stdout, line 1: the pty's path. Then one line per event: `lamps 0xHH` when the latched lamp
  *     state changes, `led 0|1` when the status LED changes, `reset` when the board restarts
  *     (watchdog or the `reset` command).
@@ -58,6 +58,7 @@
 #include "sim_elf.h"
 #include "sim_irq.h"
 
+#include "control.h"
 #include "rig_board.h"
 
 #if RIG_BOARD == RIG_BOARD_ATMEGA328P
@@ -87,7 +88,6 @@
 #define SIM_TX_CAP 1024              /* board -> pty bytes not yet taken by the pty (an adapter's
                                       * buffer: a reader that stops reading loses bytes) */
 #define SIM_RX_CAP 4096              /* pty -> board bytes not yet taken by the UART */
-#define SIM_LINE_CAP 16384           /* a control line: 400 values of up to 5 chars fit */
 #define SIM_PRESS_CAP 512            /* queued button edges */
 #define SIM_PRESS_GAP_MS 30          /* released time between two queued presses of a button */
 
@@ -103,30 +103,13 @@ static int reset_seen;
 static int stamps;                   /* --stamps */
 
 /* ---------------------------------------------------------------- output */
-static void event(const char *fmt, ...)
+/* --stamps: the end of every event line (control_event prints the rest). */
+static void stamp_suffix(FILE *out)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    if (stamps) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        printf(" @%llu %lld", (unsigned long long)(avr->cycle / (SIM_FREQ / 1000000)),
-               (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
-    }
-    putchar('\n');
-    fflush(stdout);                  /* a reader waits for whole lines, at once */
-}
-
-static void complain(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("? ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(out, " @%llu %lld", (unsigned long long)(avr->cycle / (SIM_FREQ / 1000000)),
+            (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000);
 }
 
 /* simavr logs everything to stdout when it has no avr (ELF loading): only its warnings and
@@ -304,12 +287,12 @@ static void port_changed(char port, uint8_t value)
             sr_shift = (uint8_t)((sr_shift << 1) | ((value >> RIG_SR_DATA_BIT) & 1));
         if ((rose & (1 << RIG_SR_LATCH_BIT)) && sr_latched != sr_shift) {
             sr_latched = sr_shift;
-            event("lamps 0x%02x", sr_latched);
+            control_event("lamps 0x%02x", sr_latched);
         }
     }
     if (port == RIG_LED_PORT && (changed & (1 << RIG_LED_BIT))) {
         led_on = (value >> RIG_LED_BIT) & 1;
-        event("led %d", led_on);
+        control_event("led %d", led_on);
     }
 }
 
@@ -351,7 +334,6 @@ static void board_sync(void)
 }
 
 /* ---------------------------------------------------------------- buttons */
-static const char *const button_names[RIG_BUTTONS] = {"LEFT", "RIGHT", "TRAIN"};
 static struct press_edge { uint64_t at; uint8_t button, down; } edges[SIM_PRESS_CAP];
 static int n_edges;
 static uint64_t button_busy_until[RIG_BUTTONS];
@@ -429,7 +411,7 @@ static void stamp_push(uint8_t b)
         return;
     stamp_rx.hdr[stamp_rx.n++] = b;
     if (stamp_rx.n == 3 && stamp_rx.hdr[0] == RIG_MSG_FRAME)
-        event("frame %u", (unsigned)(stamp_rx.hdr[1] | stamp_rx.hdr[2] << 8));
+        control_event("frame %u", (unsigned)(stamp_rx.hdr[1] | stamp_rx.hdr[2] << 8));
 }
 
 static void stamp_byte(uint8_t b)
@@ -592,7 +574,7 @@ static void on_core_reset(avr_t *a)
                 irq->flags |= IRQ_FLAG_INIT;
         }
     sample_held = 0;                 /* the reset cancelled the conversion and its timer */
-    event("reset");                  /* now, before the restarted firmware's first pin event */
+    control_event("reset");          /* now, before the restarted firmware's first pin event */
     reset_seen = 1;                  /* the parts are synced from the loop, once the I/O is reset */
 }
 
@@ -603,105 +585,25 @@ static void external_reset(void)
 }
 
 /* ---------------------------------------------------------------- commands */
-static int parse_uint(const char *s, unsigned max, unsigned *out)
+/* The language is control/control.c's; what its commands do to this board: */
+static void set_light(const uint16_t *mv, unsigned n)
 {
-    char *end;
-    errno = 0;
-    if (!s || *s < '0' || *s > '9')
-        return -1;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return -1;
-    *out = (unsigned)v;
-    return 0;
+    memcpy(light_mv, mv, n * sizeof mv[0]);     /* n == RIG_CELLS: control_ops.cells */
+    mux_update();
+    if (stamps)
+        control_event("light");
 }
 
-static void command(char *line)
+static bool press_queued(unsigned button, unsigned ms, unsigned bounces)
 {
-    char *save = NULL;
-    char *word = strtok_r(line, " \t\r", &save);
-    if (!word)
-        return;                      /* blank line */
-    if (!strcmp(word, "light")) {
-        uint16_t mv[RIG_CELLS];
-        int n = 0;
-        char *v;
-        while ((v = strtok_r(NULL, " \t\r", &save))) {
-            unsigned x;
-            if (n == RIG_CELLS) {
-                complain("light: more than %d values (the grid is %d x %d)", RIG_CELLS, RIG_ROWS,
-                         RIG_COLS);
-                return;
-            }
-            if (parse_uint(v, SIM_MV_MAX, &x)) {
-                complain("light: value %d is '%.20s': give millivolts 0-%d", n, v, SIM_MV_MAX);
-                return;
-            }
-            mv[n++] = (uint16_t)x;
-        }
-        if (n != RIG_CELLS) {
-            complain("light: %d values, the %d x %d grid needs %d", n, RIG_ROWS, RIG_COLS,
-                     RIG_CELLS);
-            return;
-        }
-        memcpy(light_mv, mv, sizeof light_mv);
-        mux_update();
-        if (stamps)
-            event("light");
-    } else if (!strcmp(word, "press")) {
-        char *name = strtok_r(NULL, " \t\r", &save);
-        char *ms = strtok_r(NULL, " \t\r", &save);
-        char *bounces = strtok_r(NULL, " \t\r", &save);
-        int b = -1;
-        unsigned hold, nb = 0;
-        for (int i = 0; name && i < RIG_BUTTONS; i++)
-            if (!strcmp(name, button_names[i]))
-                b = i;
-        if (b < 0 || parse_uint(ms, 60000, &hold) || hold == 0 ||
-            (bounces && parse_uint(bounces, 50, &nb)) || strtok_r(NULL, " \t\r", &save)) {
-            complain("press: give 'press LEFT|RIGHT|TRAIN MS [BOUNCES]' (MS 1-60000, BOUNCES 0-50)");
-            return;
-        }
-        if (press(b, hold, nb))
-            complain("press: too many presses queued; wait for some to end");
-    } else if (!strcmp(word, "reset") && !strtok_r(NULL, " \t\r", &save)) {
-        external_reset();
-    } else if (!strcmp(word, "quit")) {
-        exit(0);                     /* no uart_pty to stop; the pty closes with the process */
-    } else {
-        complain("unknown command '%.40s': light, press, reset or quit", word);
-    }
+    return press((int)button, ms, bounces) == 0;
 }
 
-static char line[SIM_LINE_CAP];
-static size_t line_len;
-static int line_overflow;
-
-static void stdin_read(void)
-{
-    char buf[4096];
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-    if (n == 0)
-        exit(0);                     /* end of input: the controlling program is gone */
-    if (n < 0)
-        return;
-    for (ssize_t i = 0; i < n; i++) {
-        if (buf[i] == '\n') {
-            if (line_overflow)
-                complain("line longer than %d characters ignored", SIM_LINE_CAP - 1);
-            else {
-                line[line_len] = 0;
-                command(line);
-            }
-            line_len = 0;
-            line_overflow = 0;
-        } else if (line_len < SIM_LINE_CAP - 1) {
-            line[line_len++] = buf[i];
-        } else {
-            line_overflow = 1;
-        }
-    }
-}
+static char grid_name[24];           /* "8 x 8", as the messages say it */
+static const control_ops control = {
+    .cells = RIG_CELLS, .grid_name = grid_name, .mv_max = SIM_MV_MAX,
+    .set_light = set_light, .press = press_queued, .reset = external_reset,
+};
 
 /* ---------------------------------------------------------------- time */
 static int64_t now_ns(void)
@@ -730,8 +632,9 @@ static void io_tick(void)
         ahead = 50000000LL;
     struct timespec wait = {0, ahead > 0 ? (long)ahead : 0};
     if (ppoll(p, (nfds_t)n, &wait, NULL) > 0) {
-        if (p[0].revents)
-            stdin_read();
+        if (p[0].revents && control_read(STDIN_FILENO) == CONTROL_QUIT)
+            exit(0);                 /* `quit` or end of input; no uart_pty to stop: the pty
+                                      * closes with the process */
         if (n == 2 && (p[1].revents & POLLIN))
             pty_read();
     }
@@ -783,6 +686,10 @@ int main(int argc, char **argv)
         return 2;
     }
     check_elf(argv[1]);
+    snprintf(grid_name, sizeof grid_name, "%d x %d", RIG_ROWS, RIG_COLS);
+    control_init(&control, NULL, NULL);
+    if (stamps)
+        control_stamp(stamp_suffix);
     setvbuf(stdout, NULL, _IOFBF, 4096);
     avr_global_logger_set(quiet_logger);
 

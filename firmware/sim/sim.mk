@@ -14,6 +14,9 @@ SIM_CFLAGS   = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(SIM_PACKA
 SIM_LIBS     = $(shell pkg-config --libs $(SIM_PACKAGES) 2>/dev/null) -lpthread -lutil -lelf
 SIM_BINS     := $(SIM_DIR)/mark1-rig-sim-uno $(SIM_DIR)/mark1-rig-sim-mega \
                 $(SIM_DIR)/mark1-rig-sim-mega-16x16
+# the control language (stdin commands, event lines) is control/control.c, shared with the
+# native emulator
+SIM_DEPS     := $(HEADERS) control/control.c control/control.h sim/sim.mk
 
 .PHONY: sim sim-check
 all: sim
@@ -27,11 +30,11 @@ sim-check:
 $(SIM_DIR):
 	mkdir -p $@
 
-$(SIM_DIR)/mark1-rig-sim-uno: sim/harness.c $(HEADERS) | sim-check $(SIM_DIR)
-	$(HOST_CC) $(HOST_CFLAGS) $(SIM_CFLAGS) -DRIG_BOARD_UNO -o $@ $< $(SIM_LIBS)
+$(SIM_DIR)/mark1-rig-sim-uno: sim/harness.c $(SIM_DEPS) | sim-check $(SIM_DIR)
+	$(HOST_CC) $(HOST_CFLAGS) $(SIM_CFLAGS) -Icontrol -DRIG_BOARD_UNO -o $@ $< control/control.c $(SIM_LIBS)
 
-$(SIM_DIR)/mark1-rig-sim-mega: sim/harness.c $(HEADERS) | sim-check $(SIM_DIR)
-	$(HOST_CC) $(HOST_CFLAGS) $(SIM_CFLAGS) -DRIG_BOARD_MEGA -o $@ $< $(SIM_LIBS)
+$(SIM_DIR)/mark1-rig-sim-mega: sim/harness.c $(SIM_DEPS) | sim-check $(SIM_DIR)
+	$(HOST_CC) $(HOST_CFLAGS) $(SIM_CFLAGS) -Icontrol -DRIG_BOARD_MEGA -o $@ $< control/control.c $(SIM_LIBS)
 
-$(SIM_DIR)/mark1-rig-sim-mega-16x16: sim/harness.c $(HEADERS) | sim-check $(SIM_DIR)
-	$(HOST_CC) $(HOST_CFLAGS) $(SIM_CFLAGS) -DRIG_BOARD_MEGA -DRIG_GRID_16 -o $@ $< $(SIM_LIBS)
+$(SIM_DIR)/mark1-rig-sim-mega-16x16: sim/harness.c $(SIM_DEPS) | sim-check $(SIM_DIR)
+	$(HOST_CC) $(HOST_CFLAGS) $(SIM_CFLAGS) -Icontrol -DRIG_BOARD_MEGA -DRIG_GRID_16 -o $@ $< control/control.c $(SIM_LIBS)
