@@ -265,7 +265,7 @@ def _open_rig(port: str):
 
 
 def cmd_demo(args) -> int:
-    """The 1958 left/right demonstration on the Mark I's front panel."""
+    """The left/right task of the 1958 IBM 704 demonstration, on the Mark I's front panel."""
     from .panel.app import Panel, close_window, no_display, open_window, run
     from .panel.clock import FrameClock, SteppedClock
     from .panel.sound import SoundBoard
@@ -307,7 +307,7 @@ def cmd_demo(args) -> int:
         if not session.load_picture(picture):
             print(f"mark1: {session.alert} (the demo goes on)", file=sys.stderr)
     if session.demo:
-        session.toggle_run()  # the demonstration starts by itself, as in 1958
+        session.toggle_run()  # the demonstration starts by itself, as the 1958 program did
     # the rig's link wakes the loop as a frame arrives, so its answer reaches the lamps at once
     clock = SteppedClock(1 / 30) if headless else FrameClock(60, wake=None if link is None else link.wake)
     progress = print if headless else None
@@ -570,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("images", nargs="+", metavar="IMAGE", help="picture files to classify")
     c.set_defaults(func=cmd_classify)
 
-    d = sub.add_parser("demo", help="the front panel: the 1958 left/right demonstration")
+    d = sub.add_parser("demo", help="the front panel: the Mark I learns the 1958 demo's left/right cards")
     d.add_argument("--state", metavar="F", help="state file to load at the start and for save/load")
     d.add_argument("--seed", type=_limited("seed"), default=1958, help="plugboard and cards")
     d.add_argument("--experiment", default="left-right", help="cards to start with")

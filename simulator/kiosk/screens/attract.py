@@ -1,4 +1,4 @@
-"""The attract loop: while nobody is there, the machine runs the 1958 demonstration by itself.
+"""The attract loop: while nobody is there, the machine runs the 1958 left/right task by itself.
 
 Big and calm: the eye, the A-unit lamps, the answer lamps and the dials of a Mark I learning
 left from right, the history in short captions that change every :data:`CAPTION_SECONDS`, and
