@@ -9,7 +9,12 @@ MODEL_MODULES = ["simulator", "simulator.machine", "simulator.experiments", "sim
                  "simulator.kiosk.supervisor", "simulator.kiosk.heartbeat", "simulator.kiosk.logs",
                  "simulator.input", "simulator.kiosk.config", "simulator.kiosk.flow",
                  "simulator.kiosk.status", "simulator.kiosk.counters", "simulator.kiosk.pin",
-                 "simulator.kiosk.captions", "simulator.kernels", "simulator.compiled", "hardware.feed"]
+                 "simulator.kiosk.captions", "simulator.kernels", "simulator.compiled",
+                 # the rig's host side: only hardware.link (and the commands that use it, when
+                 # they run) opens a serial port
+                 "hardware", "hardware.protocol", "hardware.feed", "hardware.retina_map",
+                 "hardware.calibration", "hardware.simulate", "hardware.ports", "hardware.commands",
+                 "hardware.wiring"]
 
 
 def test_model_imports_neither_pygame_nor_serial():
