@@ -12,10 +12,11 @@ status LED and restarts come back as :class:`Event` objects::
         rig.press("TRAIN", 50)
         rig.wait_event("lamps", timeout=2.0)
 
-The control language (firmware/sim/harness.c speaks it, and the native emulator the same): the
-board's stdout gives the pty's path on line 1, then one event a line (``lamps 0xHH``, ``led 0|1``,
-``reset``); its stdin takes ``light V0 .. V(n-1)`` (millivolts 0-5000, row-major), ``press NAME
-MS [BOUNCES]``, ``reset`` and ``quit``; a refused command is a ``? ...`` line on its stderr.
+The control language (firmware/control/control.h, shared by firmware/sim/harness.c and the
+native emulator firmware/host/native.c): the board's stdout gives the pty's path on line 1, then
+one event a line (``lamps 0xHH``, ``led 0|1``, ``reset``); its stdin takes ``light V0 ..
+V(n-1)`` (millivolts 0-5000, row-major), ``press NAME MS [BOUNCES]``, ``reset`` and ``quit``; a
+refused command is a ``? ...`` line on its stderr.
 
 Light files (``mark1 rig simulate --light FILE``, :func:`load_light`): a picture in any format
 :mod:`simulator.pictures` reads, resampled to the rig's grid (black 300 mV, white 4700 mV), or a
