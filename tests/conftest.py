@@ -22,8 +22,32 @@ from PIL import Image
 
 
 def in_ci() -> bool:
-    """True under continuous integration (``CI=true``), where no test may skip."""
-    return os.environ.get("CI") == "true"
+    """True under continuous integration (``CI`` set, e.g. ``CI=true``), where no test may skip."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_packages(missing: list[str], install: str) -> None:
+    """Skip (outside CI) or fail (under CI) when Debian packages the tests need are ``missing``.
+
+    Parameters
+    ----------
+    missing : list of str
+        What is missing (packages or programs); nothing happens when empty.
+    install : str
+        The command that installs them, e.g. ``"apt-get install gcc-avr ..."``.
+    """
+    if not missing:
+        return
+    message = f"SYSTEM PACKAGES MISSING: {', '.join(missing)}: {install} (or run `make test` as root)"
+    if in_ci():
+        pytest.fail(message + " -- CI is set, so this fails instead of skipping", pytrace=False)
+    pytest.skip(message)
+
+
+def require_simavr() -> None:
+    """The packages the rig's AVR build in simavr needs (:mod:`hardware.simulate` names them)."""
+    from hardware import simulate
+    require_packages(simulate.missing_packages(), simulate.APT_LINE)
 
 
 def _require_program(program: str, *, package: str) -> str:
@@ -50,6 +74,33 @@ def _require_program(program: str, *, package: str) -> str:
 def require_program():
     """``require_program("Xvfb", package="xvfb")``: the program's path, or skip/fail loudly."""
     return _require_program
+
+
+# ---------------------------------------------------------------- the sensor rig
+@pytest.fixture(scope="module", params=["native", "simavr"])
+def rig(request):
+    """A simulated Uno (8 x 8) running the real firmware: the native emulator, then simavr."""
+    from hardware import simulate
+    if request.param == "simavr":
+        require_simavr()
+    with simulate.SimulatedRig(board="uno", native=request.param == "native") as r:
+        yield r
+
+
+@pytest.fixture
+def boards():
+    """``boards(**kw)`` makes fake rig boards on pty pairs (tests/rig_fakes.py), closed after."""
+    from rig_fakes import FakeBoard
+    made = []
+
+    def make(**kw):
+        board = FakeBoard(**kw)
+        made.append(board)
+        return board
+
+    yield make
+    for board in made:
+        board.close()
 
 
 # ---------------------------------------------------------------- golden images

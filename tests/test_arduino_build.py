@@ -8,7 +8,6 @@ answers as the avr-gcc build does: HELLO, frames that follow the light, PONG, la
 
 import contextlib
 import fcntl
-import os
 import select
 import subprocess
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import serial
+from conftest import require_packages
 
 from hardware import protocol, simulate
 
@@ -25,13 +25,8 @@ GIVE_UP = 20.0   # seconds: a limit on waiting, not a measurement
 
 
 def require_arduino_core():
-    if CORE.is_file():
-        return
-    message = ("SYSTEM PACKAGE MISSING: the Arduino AVR core is not installed; install Debian's "
-               "'arduino-core-avr' (sudo apt-get install -y arduino-core-avr)")
-    if os.environ.get("CI") == "true":   # as tests/conftest.py: under CI nothing skips
-        pytest.fail(message + " -- CI=true, so this fails instead of skipping", pytrace=False)
-    pytest.skip(message)
+    require_packages([] if CORE.is_file() else ["arduino-core-avr"],
+                     "sudo apt-get install -y arduino-core-avr")
 
 
 @contextlib.contextmanager

@@ -10,14 +10,13 @@ simulation reports. Waits are "gave up" limits.
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 
 import numpy as np
 import pytest
 
 from hardware import calibration as C
-from hardware import checkup, simulate
+from hardware import checkup
 from hardware import link as L
 from hardware import protocol as P
 
@@ -26,18 +25,7 @@ pytest.importorskip("serial")
 GIVE_UP = 15.0
 
 
-@pytest.fixture(scope="module", params=["native", "simavr"])
-def rig(request):
-    native = request.param == "native"
-    if not native:
-        missing = simulate.missing_packages()
-        if missing:
-            message = f"SYSTEM PACKAGES MISSING: {', '.join(missing)}: {simulate.APT_LINE}"
-            if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-                pytest.fail(message + " -- CI is set, so this fails instead of skipping", pytrace=False)
-            pytest.skip(message)
-    with simulate.SimulatedRig(board="uno", native=native) as r:
-        yield r
+
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from rig_fakes import BOARD_ID, FakeBoard, _hello
+from rig_fakes import BOARD_ID, _hello
 
 from hardware import checkup
 from hardware import link as L
@@ -26,18 +26,7 @@ pytest.importorskip("serial")
 GIVE_UP = 60.0   # s for a whole command (a "gave up" limit; the errors come within 5 s)
 
 
-@pytest.fixture
-def boards():
-    made: list[FakeBoard] = []
 
-    def make(**kw) -> FakeBoard:
-        b = FakeBoard(**kw)
-        made.append(b)
-        return b
-
-    yield make
-    for b in made:
-        b.close()
 
 
 def mark1(*args, stdin: str = "", env=None) -> subprocess.CompletedProcess:

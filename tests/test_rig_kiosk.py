@@ -24,7 +24,6 @@ import pytest  # noqa: E402
 
 from hardware import calibration as C  # noqa: E402
 from hardware import protocol as P  # noqa: E402
-from hardware import simulate  # noqa: E402
 from simulator.input import Action  # noqa: E402
 from simulator.kiosk import exhibit  # noqa: E402
 from simulator.kiosk.config import KioskConfig  # noqa: E402
@@ -45,17 +44,7 @@ DOCS_SHOT = ROOT / "docs" / "images" / "rig-staff.png"
 LEFT = [0, 1, 2, 3, 4]
 
 
-@pytest.fixture(scope="module", params=["native", "simavr"])
-def rig(request):
-    if request.param == "simavr":
-        missing = simulate.missing_packages()
-        if missing:
-            message = f"SYSTEM PACKAGES MISSING: {', '.join(missing)}: {simulate.APT_LINE}"
-            if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-                pytest.fail(message + " -- CI is set, so this fails instead of skipping", pytrace=False)
-            pytest.skip(message)
-    with simulate.SimulatedRig(board="uno", native=request.param == "native") as r:
-        yield r
+
 
 
 @pytest.fixture(autouse=True)

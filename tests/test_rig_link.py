@@ -16,7 +16,7 @@ import threading
 import time
 
 import pytest
-from rig_fakes import BOARD_ID, FakeBoard, _frame, _hello
+from rig_fakes import BOARD_ID, _frame, _hello
 
 from hardware import link as L
 from hardware import protocol as P
@@ -27,18 +27,7 @@ serial = pytest.importorskip("serial")
 GIVE_UP = 10.0   # s: a "gave up" limit
 
 
-@pytest.fixture
-def boards():
-    made: list[FakeBoard] = []
 
-    def make(**kw) -> FakeBoard:
-        b = FakeBoard(**kw)
-        made.append(b)
-        return b
-
-    yield make
-    for b in made:
-        b.close()
 
 
 class Clock:

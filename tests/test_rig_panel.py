@@ -23,7 +23,6 @@ import pygame  # noqa: E402
 import pytest  # noqa: E402
 
 from hardware import calibration as C  # noqa: E402
-from hardware import simulate  # noqa: E402
 from hardware.feed import RigFeed  # noqa: E402
 from simulator.panel import layout as layout_mod  # noqa: E402
 from simulator.panel import readouts, theme  # noqa: E402
@@ -38,21 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS_SHOT = ROOT / "docs" / "images" / "rig-panel.png"
 
 
-def _skip_without_simavr():
-    missing = simulate.missing_packages()
-    if missing:
-        message = f"SYSTEM PACKAGES MISSING: {', '.join(missing)}: {simulate.APT_LINE}"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(message + " -- CI is set, so this fails instead of skipping", pytrace=False)
-        pytest.skip(message)
 
 
-@pytest.fixture(scope="module", params=["native", "simavr"])
-def rig(request):
-    if request.param == "simavr":
-        _skip_without_simavr()
-    with simulate.SimulatedRig(board="uno", native=request.param == "native") as r:
-        yield r
+
+
 
 
 @pytest.fixture(autouse=True)

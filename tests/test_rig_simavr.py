@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require_packages, require_simavr
 
 from hardware import protocol as P
 from hardware import simulate
@@ -36,28 +37,17 @@ GIVE_UP = 15.0        # s: a "gave up" limit, never a speed requirement
 MARK1 = Path(sys.executable).parent / "mark1"
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _require(missing: list[str], apt_line: str) -> None:
-    if missing:
-        message = f"SYSTEM PACKAGES MISSING: {', '.join(missing)}: {apt_line} (or run `make test` as root)"
-        if _ci():
-            pytest.fail(message + " -- CI is set, so this fails instead of skipping", pytrace=False)
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def need_simavr():
     """Skip (outside CI) or fail (under CI) when the simavr build's packages are missing."""
-    _require(simulate.missing_packages(), simulate.APT_LINE)
+    require_simavr()
 
 
 @pytest.fixture(scope="module")
 def need_cc():
     """The same for the native emulator: a C compiler and make."""
-    _require([p for p in ("cc", "make") if shutil.which(p) is None], "apt-get install gcc libc6-dev make")
+    missing = [p for p in ("cc", "make") if shutil.which(p) is None]
+    require_packages(missing, "apt-get install gcc libc6-dev make")
 
 
 def need_board(request, kind: str) -> None:
