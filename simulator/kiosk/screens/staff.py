@@ -162,6 +162,19 @@ class _FlowScene:
             self.layout_ = (self.size, self._layout())
         return self.layout_[1]
 
+    def handle(self, action) -> bool:
+        """Press a button; True for the pointer's actions (all of them stay on this screen)."""
+        if action.name == "resize":
+            self._resize(action.value)
+            return True
+        if action.name == "release":
+            self.pressed_ = None
+            return True
+        if action.name not in ("press", "erase"):
+            return action.name in ("drag", "hover")
+        self._press(_hit(self.buttons(), action.pos))
+        return True
+
 
 class StaffPinScene(_FlowScene):
     """The staff PIN keypad: ten big digits, delete, OK and cancel; the PIN shown as dots.
@@ -205,24 +218,14 @@ class StaffPinScene(_FlowScene):
         return out
 
     # ------------------------------------------------------------------ input
-    def handle(self, action) -> bool:
-        """Press a key; True for the pointer's actions (all of them stay on this screen)."""
-        if action.name == "resize":
-            self._resize(action.value)
-            return True
-        if action.name == "release":
-            self.pressed_ = None
-            return True
-        if action.name not in ("press", "erase"):
-            return action.name in ("drag", "hover")
-        button = _hit(self.buttons(), action.pos)
+    def _press(self, button: Button | None) -> None:
         if button is None:
             if self._staff_mode():
                 self._do("touch")  # someone is there: the PIN screen does not time out under them
-            return True
+            return
         locked = self.flow.lockout_seconds > 0
         if locked and button.name != "cancel":
-            return True
+            return
         self.pressed_ = button.name
         if button.name == "cancel":
             self._do("pin_cancel")
@@ -236,7 +239,6 @@ class StaffPinScene(_FlowScene):
         else:
             self.message_ = None
             self._do("pin_digit", button.name)
-        return True
 
     def update(self, dt: float) -> None:
         """Nothing moves here; the lockout's seconds come from the flow."""
@@ -432,21 +434,11 @@ class StaffScene(_FlowScene):
         return big, small
 
     # ------------------------------------------------------------------ input
-    def handle(self, action) -> bool:
-        """Press a button; True for the pointer's actions (all of them stay on this screen)."""
-        if action.name == "resize":
-            self._resize(action.value)
-            return True
-        if action.name == "release":
-            self.pressed_ = None
-            return True
-        if action.name not in ("press", "erase"):
-            return action.name in ("drag", "hover")
-        button = _hit(self.buttons(), action.pos)
+    def _press(self, button: Button | None) -> None:
         if self._staff_mode():
             self._do("touch")  # a member of staff is here: the screen does not time out under them
         if button is None:
-            return True
+            return
         self.pressed_ = button.name
         if button.name != "quit" and self.confirm_ > 0:
             self.confirm_ = 0.0
@@ -464,7 +456,6 @@ class StaffScene(_FlowScene):
         else:                        # one press could be a slip: the kiosk would stay dark all day
             self.confirm_ = CONFIRM_SECONDS
             self.layout_ = None
-        return True
 
     def update(self, dt: float) -> None:
         """Count the uptime, end the lamp test after its 2 s, read the log again now and then."""
