@@ -24,6 +24,7 @@ import sys
 import threading
 
 from simulator.errors import DeviceError
+from simulator.limits import limit, option_type
 
 from . import simulate
 
@@ -160,8 +161,9 @@ def _add_bridge_parsers(sub) -> None:
     s.add_argument("port", metavar="PORT",
                    help="the rig's serial port: a path, /dev/serial/by-id/..., a pyserial URL "
                         "(socket://HOST:PORT, rfc2217://...) or auto")
-    s.add_argument("--seconds", type=float, default=3.0,
-                   help="how long to measure the frame rate and show the grid (default: 3)")
+    s.add_argument("--seconds", type=option_type("rig_check_seconds"), default=3.0,
+                   help="how long to measure the frame rate and show the grid (default: 3; "
+                        f"{limit('rig_check_seconds').span()})")
     s.add_argument("--no-lamps", action="store_true", help="skip the lamp test")
     s.add_argument("--json", action="store_true", help="print the findings as JSON, without the live view")
     s.add_argument("--baud", **bauds)

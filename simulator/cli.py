@@ -24,6 +24,7 @@ from .errors import ConfigError, DeviceError, Mark1Error, StateFileError
 from .filelock import locked
 from .lecture.commands import add_lecture_parser
 from .limits import limit
+from .limits import option_type as _limited
 
 EXIT_USAGE = 2
 
@@ -33,30 +34,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
-
-
-def _limited(name: str):
-    """An argparse type for the setting called ``name`` in :data:`simulator.limits.LIMITS`.
-
-    Its range and the words of its message are the table's, as the machine's and the
-    experiments' are. The parse function carries the name (``.limit``) so a test can find
-    every option that has a limit.
-    """
-    lim = limit(name)
-
-    def parse(text: str):
-        try:
-            value = int(text.replace("_", "").replace(",", "")) if lim.whole else float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a {'whole ' if lim.whole else ''}number") from None
-        if not lim.accepts(value):  # also refuses nan
-            shown = f"{value:,}" if lim.whole else text
-            raise argparse.ArgumentTypeError(f"{shown} is out of range: give a number {lim.span()} "
-                                             f"({lim.what})")
-        return value
-    parse.limit = name
-    return parse
 
 
 def _progress_bar(total: int, label: str):

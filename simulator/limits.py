@@ -16,6 +16,7 @@ command line and the machine say the same thing about the same setting.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 
 from .checks import number, whole_number
@@ -90,6 +91,8 @@ LIMITS: dict[str, Limit] = {
     "connectivity": _number(0, 1, "fraction of A->R pairs wired", above=True),
     "class_count": Limit(2, 256, "classes"),
     "picture_pixels": Limit(1, 40_000_000, "pixels in one picture"),
+    # the sensor rig's commands (hardware/commands.py)
+    "rig_check_seconds": _number(0.1, 3600, "seconds `mark1 rig check` watches the rig"),
     # the kiosk's config (simulator/kiosk/config.py); times in seconds
     "idle_timeout": _number(5, 3600, "seconds without a touch before the countdown"),
     "countdown": _number(1, 120, "seconds of the still-there countdown"),
@@ -136,3 +139,27 @@ def check(name: str, value, *, label: str | None = None):
     if lim.whole:
         return whole_number(label, value, lo=int(lim.lo), hi=int(lim.hi))
     return number(label, value, lim.lo, lim.hi, above=lim.above)
+
+
+def option_type(name: str):
+    """An argparse type for the setting called ``name`` in :data:`simulator.limits.LIMITS`.
+
+    Its range and the words of its message are the table's, as the machine's and the
+    experiments' are. The parse function carries the name (``.limit``) so a test can find
+    every option that has a limit.
+    """
+    lim = limit(name)
+
+    def parse(text: str):
+        try:
+            value = int(text.replace("_", "").replace(",", "")) if lim.whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a {'whole ' if lim.whole else ''}number") from None
+        if not lim.accepts(value):  # also refuses nan
+            shown = f"{value:,}" if lim.whole else text
+            raise argparse.ArgumentTypeError(f"{shown} is out of range: give a number {lim.span()} "
+                                             f"({lim.what})")
+        return value
+    parse.limit = name
+    return parse

@@ -66,6 +66,15 @@ def test_check_a_device_that_is_not_a_rig(boards, garbage):
                                                r"the rig's firmware, at the same baud rate\?")
 
 
+@pytest.mark.parametrize("seconds", ["nan", "0", "-1", "3601", "three"])
+def test_check_refuses_a_bad_seconds_before_opening_anything(seconds):
+    done = mark1("check", "/dev/nonexistent", "--seconds", seconds)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "argument --seconds:" in lines[0]
+    assert re.search(r"out of range: give a number from 0.1 to 3600|is not a number", lines[0])
+
+
 def test_check_json_reports_the_fake_board(boards):
     board = boards()
     done = mark1("check", board.path, "--json", "--seconds", "0.5")
