@@ -182,3 +182,60 @@ def write_cards(deck, path) -> None:
     """Write a contact sheet of ``deck`` as a PNG."""
     _suffix(path, (".png",))
     _save_png(cards_picture(deck), path)
+
+
+
+#: One colour per (excitatory, inhibitory, threshold) setting on the P_a chart.
+PA_COLOURS = (AMBER, BLUE, (120, 210, 120), (220, 110, 180))
+
+
+def write_pa(curves, path) -> None:
+    """Write the P_a chart (:func:`pa_picture`) as a PNG."""
+    _suffix(path, (".png",))
+    _save_png(pa_picture(curves), path)
+
+
+def pa_picture(curves, *, size=(960, 600)) -> Image.Image:
+    """Rosenblatt's P_a curves against lit fraction R, with the simulator's measured points.
+
+    Parameters
+    ----------
+    curves : list of (str, list, list)
+        One per setting (from :func:`simulator.theory.pa_curves`): its label, the
+        expression's [R, P_a] pairs (drawn as a line) and the measured [R, P_a] pairs (drawn
+        as circles).
+    size : (int, int)
+        Width and height in pixels.
+
+    Returns
+    -------
+    PIL.Image.Image
+    """
+    w, h = size
+    img = Image.new("RGB", size, BACKGROUND)
+    d = ImageDraw.Draw(img)
+    font, small = _font(22), _font(15)
+    left, right, top, bottom = 80, w - 30, 70, h - 60
+
+    def x(r):
+        return left + (right - left) * r
+
+    def y(p):
+        return bottom - (bottom - top) * p
+
+    for k in range(11):
+        d.line([(left, y(k / 10)), (right, y(k / 10))], fill=GRID)
+        d.text((left - 10, y(k / 10)), f"{k / 10:.1f}", font=small, fill=TEXT, anchor="rm")
+        d.line([(x(k / 10), top), (x(k / 10), bottom)], fill=GRID)
+        d.text((x(k / 10), bottom + 8), f"{k / 10:.1f}", font=small, fill=TEXT, anchor="mt")
+    for n, (label, predicted, measured) in enumerate(curves):
+        colour = PA_COLOURS[n % len(PA_COLOURS)]
+        d.line([(x(r), y(p)) for r, p in predicted], fill=colour, width=2)
+        for r, p in measured:
+            d.ellipse([x(r) - 5, y(p) - 5, x(r) + 5, y(p) + 5], outline=colour, width=2)
+        d.text((left + 12, top + 8 + 22 * n), label, font=small, fill=colour)
+    d.text((left, 20), "A-unit activity P_a: Rosenblatt's expression (lines), simulator "
+           "(circles)", font=font, fill=TEXT)
+    d.text((right, h - 22), "fraction of retina lit, R", font=small, fill=TEXT, anchor="rm")
+    d.text((left, 48), "5,000 A-units, 40 random cards per point, seed 0", font=small, fill=TEXT)
+    return img

@@ -199,6 +199,71 @@ def _xor_extras(result: Result) -> dict:
     }
 
 
+#: Training-set sizes of the ``capacity`` run, in cards per A-unit (Cover's capacity is 2).
+CAPACITY_LOADS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+#: Its machine: small, so six training sets run in seconds.
+CAPACITY_MACHINE = {"a_units": 100, "r_units": 1}
+#: Passes over a training set at most (a set learned without error stops sooner).
+CAPACITY_EPOCHS = 100
+
+
+def random_cards(n: int, rng: np.random.Generator) -> Deck:
+    """``n`` cards lighting each photocell with probability 1/2, with random labels A and B."""
+    cards = (rng.random((n, 20, 20)) < 0.5).astype(np.float32)
+    return Deck(cards, rng.integers(0, 2, n).astype(np.int64), ("A", "B"))
+
+
+def _run_capacity(*, seed, trials, a_units, test_cards) -> Result:
+    """Recall of randomly labelled random cards against cards per A-unit (Cover 1965).
+
+    One machine wiring per seed; for each load in :data:`CAPACITY_LOADS` the potentiometers
+    are centred again and a fresh training set of ``load * a_units`` cards is presented in
+    shuffled passes until a pass makes no mistake or :data:`CAPACITY_EPOCHS` passes are done.
+    Recall is the accuracy on those training cards. ``trials`` and ``test_cards`` do not
+    apply (refused or ignored by :func:`run`).
+    """
+    from .theory import cover_probability
+    settings = {**CAPACITY_MACHINE, **({"a_units": a_units} if a_units is not None else {})}
+    root = np.random.SeedSequence(seed)
+    wiring_ss, cards_ss = root.spawn(2)
+    m = build_machine(seed, wiring_ss, **settings)
+    rng = np.random.default_rng(cards_ss)
+    n = m.a_units
+    capacity_curve, cover, epochs_used, curve, errors, done = [], [], [], [], [], 0
+    for load in CAPACITY_LOADS:
+        deck = random_cards(max(1, round(load * n)), rng)
+        m.reset_weights()
+        epochs, mistakes = 0, len(deck)
+        while mistakes and epochs < CAPACITY_EPOCHS:
+            order = rng.permutation(len(deck))
+            trace = m.train(deck.cards[order], deck.labels[order], n_classes=2)
+            epochs, done = epochs + 1, done + len(deck)
+            mistakes = int(trace.mistakes.sum())
+        recall = round(m.score(deck.cards, deck.labels), 6)
+        capacity_curve.append([load, recall])
+        cover.append([load, round(cover_probability(len(deck), n), 6)])
+        epochs_used.append(epochs)
+        curve.append([done, recall])
+        errors.append([done, mistakes])
+    at = dict(capacity_curve)
+    params = {k: v for k, v in m.get_params().items() if k not in ("seed", "wiring_seed")}
+    result = Result("capacity", seed, n, done, None, at[1.0], at[2.0],
+                    max(r for _, r in capacity_curve), curve, errors, "", ("A", "B"), params,
+                    mean_active(m, deck))
+    result.details = {
+        "capacity_curve": capacity_curve,
+        "cover_probability": cover,
+        "epochs": epochs_used,
+        "max_epochs": CAPACITY_EPOCHS,
+        "finding": (f"{n} A-units recall randomly labelled random cards: "
+                    + ", ".join(f"{r:.1%} at {c:g}" for c, r in capacity_curve)
+                    + " cards per A-unit (train_accuracy: at 1, test_accuracy: at 2). Cover "
+                    "(1965): N features in general position separate a random labelling of "
+                    "2N points with probability 1/2."),
+    }
+    return result
+
+
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
     # The defaults (5 excitatory + 5 inhibitory, threshold 2, P_a ~ 0.04) already learn it in
     # ~25 trials; a lower threshold learns faster but lights a quarter of the A-units.
@@ -263,6 +328,15 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
                               "test deck is every one of the 16 possible cards, so every test "
                               "card is also a training card; it asks what one layer can "
                               "represent, not what it generalises to")),
+    # Recall on the training cards themselves, against how many there are per A-unit.
+    Experiment("capacity", "random cards, random labels: recall against cards per A-unit",
+               random_cards,
+               "Cover (1965): N features separate a random labelling of 2N points with "
+               "probability 1/2", trials=None, machine=CAPACITY_MACHINE, runner=_run_capacity,
+               panel=False,
+               held_out_note=("not measured: recall on the training cards themselves (every "
+                              "test card is a training card); it asks how many the A-units "
+                              "can store, not what they generalise to")),
     Experiment("logistic", "logistic regression on the A-units, square vs circle",
                _shapes("square", "circle"),
                "(lecture) threshold 0.5 by default; a higher threshold buys precision, a lower "
@@ -404,7 +478,7 @@ def run(name: str, *, seed: int = 0, trials: int | None = None, a_units: int | N
     """
     exp = get(name)
     if exp.runner is not None and exp.trials is None and trials is not None:
-        raise ConfigError(f"{exp.name} trains a fixed set by gradient descent: --trials does not "
+        raise ConfigError(f"{exp.name} trains fixed sets its own way (see its title): --trials does not "
                           "apply to it")
     given_trials, trials = trials, exp.trials if trials is None else trials
     check_limit("seed", seed)
