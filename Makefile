@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := xvfb xdotool gcc libc6-dev make pkg-config \
 	gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1 libelf-dev arduino-core-avr
 
-.PHONY: demo test lint bench fidelity venv clean system-packages firmware firmware-test
+.PHONY: demo test lint bench fidelity mutation venv clean system-packages firmware firmware-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -71,6 +71,19 @@ bench: $(STAMP) system-packages
 # Remakes docs/FIDELITY.md: every published figure beside ours over 20 seeds (about 4 min).
 fidelity: $(STAMP)
 	$(PY) benchmarks/fidelity.py --out docs/FIDELITY.md
+
+# Mutation testing of the core (docs/TESTING.md, remade by the run; not part of `make test`):
+# plausible bugs put one at a time into a copy of the last commit under build/mutation/, and
+# the module's tests run against each. MODULE=simulator/statefile.py for one module, JOBS=2 for
+# two mutants at once, WORKTREE=1 to copy the files as they are now instead of the last commit.
+MUTATION_STAMP := $(VENV)/.mutation-installed
+$(MUTATION_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test,mutation]'
+	@touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	nice -n 19 $(PY) mutation/run.py $(if $(MODULE),--module $(MODULE)) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(WORKTREE),--worktree)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
