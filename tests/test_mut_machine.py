@@ -1,0 +1,253 @@
+"""Hand-computed small machines: each test names the bug it is there to catch.
+
+Every machine here has a 2 x 2 retina and A-unit i wired to photocell i alone (one excitatory
+wire, threshold 1), so a card's lit cells ARE its active A-units and every expected setting
+can be worked out on paper; the arithmetic is in the comments. Each test runs on both kernel
+engines (numpy for a few cards, numba for batches), so a bug on either path is caught on
+every run, whatever the batch size that would normally pick it.
+"""
+
+import numpy as np
+import pytest
+
+from simulator import MarkI
+from simulator.kernels import engine
+from simulator.plugboard import Plugboard
+
+ENGINES = pytest.mark.parametrize("eng", ["numpy", "numba"])
+
+
+def hand_machine(a_units=3, r_units=1, coding="bits", **params):
+    """A machine whose A-unit i fires exactly when photocell i (row-major, 2 x 2) is lit."""
+    m = MarkI(seed=0, retina_size=2, a_units=a_units, r_units=r_units, excitatory=1, inhibitory=0,
+              a_threshold=1.0, coding=coding, **params)
+    m.reset_weights()
+    m.plugboard_ = Plugboard(np.arange(a_units)[:, None], np.zeros((a_units, 0)),
+                             np.ones(a_units), 4)
+    return m
+
+
+def card(*lit):
+    """One 2 x 2 card with the given photocells (0-3, row-major) lit."""
+    c = np.zeros((1, 2, 2), np.float32)
+    c.reshape(-1)[list(lit)] = 1.0
+    return c
+
+
+def train(m, eng, c, targets):
+    with engine(eng):
+        return m.train(c, np.array(targets, dtype=np.int8).reshape(len(c), -1))
+
+
+def test_the_hand_wiring_is_what_the_tests_assume():
+    m = hand_machine(a_units=4)
+    np.testing.assert_array_equal(m.associate(card(0, 2)), [[1, 0, 1, 0]])
+    np.testing.assert_array_equal(m.associate(card()), [[0, 0, 0, 0]])
+
+
+# ------------------------------------------------------------------ end stops (weight_limit)
+@ENGINES
+def test_alpha_stop_reached_full_wiring_no_ratchet(eng):
+    """Bug: the end stop dropped on the fast path. A0, A1 active, target +1, eta 3: the score
+    0 is no answer, so wrong; 0 + 3 = 3 goes past the stop at 2 and stays at 2."""
+    m = hand_machine(rule="alpha", learning_rate=3.0, weight_limit=2.0)
+    trace = train(m, eng, card(0, 1), [1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [2.0, 2.0, 0.0])
+    assert trace.wrong.tolist() == [1] and trace.moved.tolist() == [2]
+
+
+@ENGINES
+def test_lower_stop_reached_by_the_lecture_rule(eng):
+    """The other side of the stop: the lecture rule fires on 0 >= 0, target -1 is a false
+    positive, 0 - 3 = -3 stops at -2. The bias is no potentiometer: -3, unclamped."""
+    m = hand_machine(rule="lecture", learning_rate=3.0, weight_limit=2.0)
+    train(m, eng, card(1, 2), [-1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [0.0, -2.0, -2.0])
+    assert m.bias_.tolist() == [-3.0]
+
+
+@ENGINES
+def test_forced_rule_pushes_into_the_stop_and_stops_moving(eng):
+    """forced reinforces right answers too: 1, 2, then 3 -> stop 2; a pot at its stop pushed
+    further does not move, so the trace says 2, 2, 0 moved."""
+    m = hand_machine(rule="forced", learning_rate=1.0, weight_limit=2.0)
+    trace = train(m, eng, np.concatenate([card(0, 2)] * 3), [1, 1, 1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [2.0, 0.0, 2.0])
+    assert trace.moved.tolist() == [2, 2, 0]
+    assert trace.wrong.tolist() == [1, 0, 0]
+
+
+@ENGINES
+def test_stop_then_ratchet_order(eng):
+    """Ratchet first, then stop: eta 2.6 -> rint(2.6 / 1) * 1 = 3 -> stop 2 (either order gives
+    2 here); eta 0.3, step 0.5: 0.3 -> rint(0.6) * 0.5 = 0.5, then 0.8 -> rint(1.6) * 0.5 = 1.0."""
+    m = hand_machine(rule="alpha", learning_rate=2.6, weight_limit=2.0, weight_step=1.0)
+    train(m, eng, card(0), [1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [2.0, 0.0, 0.0])
+    m = hand_machine(rule="forced", learning_rate=0.3, weight_limit=None, weight_step=0.5)
+    train(m, eng, np.concatenate([card(0)] * 2), [1, 1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [1.0, 0.0, 0.0])
+
+
+@ENGINES
+def test_ratchet_rounds_to_its_step_not_to_whole_numbers(eng):
+    """step 0.25, eta 0.3: 0.3 / 0.25 = 1.2 -> 1 -> 0.25 (a ratchet ignored would leave 0.3)."""
+    m = hand_machine(rule="alpha", learning_rate=0.3, weight_limit=None, weight_step=0.25)
+    train(m, eng, card(2), [1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [0.0, 0.0, 0.25])
+
+
+@ENGINES
+def test_gamma_stop_reached_by_the_inactive_units(eng):
+    """gamma, 4 A-units all wired, A0 A1 active: mean 2/4 = 0.5; eta 3 gives active units
+    3 * (1 - 0.5) = +1.5 and inactive 3 * (0 - 0.5) = -1.5; stops at 1 -> [1, 1, -1, -1]."""
+    m = hand_machine(a_units=4, rule="gamma", learning_rate=3.0, weight_limit=1.0)
+    trace = train(m, eng, card(0, 1), [1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [1.0, 1.0, -1.0, -1.0])
+    assert trace.moved.tolist() == [4]
+    # without a stop the set's total is kept: [1.5, 1.5, -1.5, -1.5]
+    m = hand_machine(a_units=4, rule="gamma", learning_rate=3.0, weight_limit=None)
+    train(m, eng, card(0, 1), [1])
+    np.testing.assert_array_equal(m.weights_[:, 0], [1.5, 1.5, -1.5, -1.5])
+
+
+@ENGINES
+def test_gamma_mean_counts_only_the_wired_units(eng):
+    """gamma with A3 unwired to the R-unit: 3 wired, A0 active: mean 1/3... use eta 3 so the
+    numbers stay whole: A0 gets 3 * (1 - 1/3) = 2, A1 and A2 get 3 * (0 - 1/3) = -1, A3 none."""
+    m = hand_machine(a_units=4, rule="gamma", learning_rate=3.0, weight_limit=None)
+    m.mask_ = np.array([[True], [True], [True], [False]])
+    train(m, eng, card(0, 3), [1])  # A3 is active but unwired: it neither counts nor moves
+    np.testing.assert_allclose(m.weights_[:, 0], [2.0, -1.0, -1.0, 0.0], rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------------------------ A->R wiring
+@ENGINES
+def test_unwired_potentiometers_never_turn(eng):
+    """A mask by hand: R0 wired to A0 only, R1 to A1 and A2. A card lighting all three, both
+    targets +1 (both wrong at 0): R0 moves A0 only; R1 moves A1 and A2."""
+    m = hand_machine(r_units=2, rule="alpha", weight_limit=None)
+    m.mask_ = np.array([[True, False], [False, True], [False, True]])
+    trace = train(m, eng, card(0, 1, 2), [[1, 1]])
+    np.testing.assert_array_equal(m.weights_, [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    assert trace.moved.tolist() == [3]
+
+
+def test_partitioned_wiring_is_a_unit_i_to_r_unit_i_mod_r():
+    m = MarkI(seed=0, retina_size=4, a_units=5, r_units=2, connectivity="partitioned")
+    m.reset_weights()
+    np.testing.assert_array_equal(m.mask_, [[1, 0], [0, 1], [1, 0], [0, 1], [1, 0]])
+
+
+@pytest.mark.parametrize("c", [0.1, 0.25, 0.9])
+def test_fractional_connectivity_wires_that_fraction(c):
+    """Bug: c read as 1 - c (at 0.5, the only value tested before, the two look alike).
+    512 x 8 = 4096 pairs: the binomial's standard deviation is at most 0.008 of a fraction,
+    so 0.04 is five of them; each seed is fixed, so the check gives one answer every run."""
+    m = MarkI(seed=3, connectivity=c)
+    m.reset_weights()
+    assert abs(m.mask_.mean() - c) < 0.04
+    assert 0 < m.mask_.sum() < m.mask_.size
+
+
+# ------------------------------------------------------------------ the lecture rule's bias
+@ENGINES
+def test_lecture_bias_counts_in_scores_respond_predict_and_look(eng):
+    """Bug: the bias left out of the answers after training. A1 active, target -1: 0 >= 0
+    fires, a false positive: w1 = -1, b = -1. A blank card then sums to the bias alone, -1,
+    and answers -1 (with the bias left out: 0, which fires, +1). Cell 2 (w2 = 0): -1 too."""
+    m = hand_machine(rule="lecture", weight_limit=None, coding="binary")
+    with engine(eng):
+        m.train(card(1), [0])                      # binary coding: class 0 is R-unit -1
+        blank = card()
+        assert m.scores(blank).tolist() == [[-1.0]]
+        assert m.scores(card(2)).tolist() == [[-1.0]]
+        assert m.scores(card(1)).tolist() == [[-2.0]]
+        assert m.respond(blank).tolist() == [[-1]]
+        assert m.predict(np.concatenate([blank, card(2)])).tolist() == [0, 0]
+        assert m.look(blank)[2].tolist() == [-1.0]
+    assert m.bias_.tolist() == [-1.0] and m.weights_[:, 0].tolist() == [0.0, -1.0, 0.0]
+
+
+@ENGINES
+def test_lecture_bias_counts_while_training(eng):
+    """After b = -1, a blank card with target -1 sums to -1 < 0: right, nothing changes (a
+    training loop that forgot the bias would see 0 >= 0, wrong, and take b to -2)."""
+    m = hand_machine(rule="lecture", weight_limit=None)
+    train(m, eng, card(1), [-1])
+    trace = train(m, eng, card(), [-1])
+    assert trace.wrong.tolist() == [0] and m.bias_.tolist() == [-1.0]
+    trace = train(m, eng, card(), [1])   # -1 < 0 does not fire: a false negative, b back to 0
+    assert trace.wrong.tolist() == [1] and m.bias_.tolist() == [0.0]
+
+
+@ENGINES
+def test_rosenblatt_rules_ignore_a_bias_left_from_the_lecture_rule(eng):
+    """The rule may change after training; only the lecture rule reads the bias."""
+    m = hand_machine(rule="lecture", weight_limit=None)
+    train(m, eng, card(1), [-1])
+    m.set_params(rule="alpha")
+    with engine(eng):
+        assert m.scores(card()).tolist() == [[0.0]]
+        assert m.respond(card()).tolist() == [[-1]]  # alpha: 0 is no answer
+    trace = train(m, eng, card(0), [1])
+    assert trace.wrong.tolist() == [1] and m.bias_.tolist() == [-1.0]
+    assert m.weights_[:, 0].tolist() == [1.0, -1.0, 0.0]
+
+
+@ENGINES
+def test_ties_at_zero(eng):
+    """alpha: y * 0 > 0 is false, so a zero sum is wrong for either target and answers -1;
+    the lecture rule: 0 >= 0 fires, right for +1 and wrong for -1."""
+    m = hand_machine(r_units=2, rule="alpha", weight_limit=None)
+    trace = train(m, eng, card(0), [[1, -1]])
+    assert trace.wrong.tolist() == [2]
+    np.testing.assert_array_equal(m.weights_[0], [1.0, -1.0])
+    m = hand_machine(r_units=2, rule="lecture", weight_limit=None)
+    with engine(eng):
+        assert m.respond(card(0)).tolist() == [[1, 1]]
+    trace = train(m, eng, card(0), [[1, -1]])
+    assert trace.wrong.tolist() == [1]
+    np.testing.assert_array_equal(m.weights_[0], [0.0, -1.0])
+    assert m.bias_.tolist() == [0.0, -1.0]
+
+
+@ENGINES
+def test_zero_target_leaves_a_unit_alone_even_under_forced(eng):
+    m = hand_machine(r_units=2, rule="forced", weight_limit=None)
+    trace = train(m, eng, card(0, 1), [[0, 1]])
+    np.testing.assert_array_equal(m.weights_, [[0.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+    assert trace.wrong.tolist() == [1] and trace.moved.tolist() == [2]
+
+
+@ENGINES
+def test_alpha_moves_nothing_when_right(eng):
+    """alpha after w0 = 1: A0 sums to 1 > 0, target +1 is right: no move (forced would)."""
+    m = hand_machine(rule="alpha", weight_limit=None)
+    train(m, eng, card(0), [1])
+    trace = train(m, eng, card(0), [1])
+    assert trace.wrong.tolist() == [0] and trace.moved.tolist() == [0]
+    assert m.weights_[:, 0].tolist() == [1.0, 0.0, 0.0]
+
+
+# ------------------------------------------------------------------ counters and resets
+@ENGINES
+def test_counters_then_reset_weights_zeroes_them_and_keeps_wiring_and_classes(eng):
+    """Bug: resetting the potentiometers keeps a counter. Lecture rule, binary coding of 3
+    classes on 2 R-units: label 1 = (+1, -1), label 2 = (-1, +1). Zero start, 0 >= 0 fires.
+    Card 1 (A0, label 1): answers (+1, +1), R1 wrong: w[0, 1] = -1, b1 = -1 (1 correction).
+    Card 2 (A0, label 1): sums (0, -2) answer (+1, -1): right.
+    Card 3 (A2, label 2): sums (0, -1) answer (+1, -1): both wrong (2 corrections).
+    So presentations 3, errors 2 (cards), corrections 3 (R-units)."""
+    m = hand_machine(r_units=2, rule="lecture", weight_limit=None, coding="binary")
+    m.set_classes(3)
+    with engine(eng):
+        m.train(np.concatenate([card(0), card(0), card(2)]), [1, 1, 2])
+    np.testing.assert_array_equal(m.weights_, [[0.0, -1.0], [0.0, 0.0], [-1.0, 1.0]])
+    assert m.bias_.tolist() == [-1.0, 0.0]
+    assert (m.presentations_, m.errors_, m.corrections_) == (3, 2, 3)
+    wiring = m.plugboard_
+    m.reset_weights()
+    assert (m.presentations_, m.errors_, m.corrections_) == (0, 0, 0)
+    assert not m.weights_.any() and not m.bias_.any()
+    assert m.plugboard_ is wiring and m.n_classes_ == 3
