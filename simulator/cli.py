@@ -25,6 +25,7 @@ from .filelock import locked
 from .lecture.commands import add_lecture_parser
 from .limits import limit
 from .limits import option_type as _limited
+from .machine import RULES
 
 EXIT_USAGE = 2
 
@@ -149,8 +150,11 @@ def cmd_train(args) -> int:
                 raise Mark1Error(f"{state} was trained on classes {', '.join(m.class_names_)}, the "
                                  f"folder has {', '.join(deck.class_names)}; use another --state file")
             print(f"continuing {state} ({m.presentations_:,} presentations so far)")
+            if args.rule is not None:
+                m.set_params(rule=args.rule)  # what it learned stays; the new rule goes on
         else:
-            m = MarkI(seed=args.seed, a_units=args.a_units, r_units=args.r_units, coding=args.coding)
+            m = MarkI(seed=args.seed, a_units=args.a_units, r_units=args.r_units, coding=args.coding,
+                      rule=args.rule or "alpha")
         _check_r_units(m, len(deck.class_names), continued=state.exists())
         m.set_classes(len(deck.class_names), deck.class_names)
         rng = np.random.default_rng(args.seed)
@@ -540,6 +544,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--coding", choices=("binary", "winner"), default="binary",
                    help="classes on the R-units: binary (the class number's bits, default) or winner "
                         "(one R-unit per class, the strongest answers)")
+    t.add_argument("--rule", choices=tuple(RULES),
+                   help="training rule: alpha (Rosenblatt's error correction, only when wrong; a "
+                        "new machine's default), gamma, forced, lecture, or lms (Widrow and Hoff's "
+                        "least mean squares: every card moves the potentiometers by its error); a "
+                        "continued state file keeps its own unless this is given")
     t.set_defaults(func=cmd_train)
 
     c = sub.add_parser("classify", help="classify pictures with a trained state file")

@@ -125,15 +125,17 @@ def _set_pot(W, a, r, value, limit, step):
 
 
 @njit(cache=True, nogil=True)
-def learn(act, cnt, targets, W, bias, mask, n_connected, lecture, gamma, forced, eta, limit, step,
-          use_bias, wrong_out, moved_out):
-    """Present cards in order and correct the R-units, Rosenblatt's way.
+def learn(act, cnt, targets, W, bias, mask, n_connected, lecture, gamma, forced, lms, eta, limit,
+          step, use_bias, wrong_out, moved_out):
+    """Present cards in order and correct the R-units, Rosenblatt's way (or Widrow and Hoff's).
 
     ``targets`` (n, r) int8: +1 / -1 the required response, 0 leaves that R-unit alone.
     An R-unit answers +1 when its input is above zero (the lecture's rule: at or above);
     with the Rosenblatt rules an input of exactly zero is no answer and counts as wrong.
     ``act[i, :cnt[i]]`` are card i's firing A-units (from :func:`active_lists`). Writes
-    per card the number of wrong R-units and of potentiometers that moved.
+    per card the number of wrong R-units and of potentiometers that moved. ``lms``: every
+    asked R-unit's active, wired potentiometers turn by ``eta * (t - s) / n`` on every card
+    (``n`` its active wired A-units), as :func:`simulator.kernels.learn` says.
     """
     n_a, n_r = W.shape
     full = True  # every A-unit wired to every R-unit: no mask to consult
@@ -163,7 +165,20 @@ def learn(act, cnt, targets, W, bias, mask, n_connected, lecture, gamma, forced,
                 correct = y * score[r] > 0.0
             if not correct:
                 wrong += 1
-            elif not forced:
+            if lms:
+                n_on = n
+                if not full:
+                    n_on = 0
+                    for j in range(n):
+                        n_on += mask[active[j], r]
+                if n_on == 0:
+                    continue
+                delta[r] = (eta * (y - score[r])) / n_on
+                if delta[r] == 0.0:  # an answer exactly on its target moves nothing
+                    continue
+                n_reinforced += 1
+                continue
+            if correct and not forced:
                 continue
             delta[r] = eta * y
             n_reinforced += 1

@@ -26,7 +26,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 #: Rule codes, as :class:`~simulator.machine.MarkI` names them in ``RULES``.
-ALPHA, GAMMA, FORCED, LECTURE = 0, 1, 2, 3
+ALPHA, GAMMA, FORCED, LECTURE, LMS = 0, 1, 2, 3, 4
 
 #: The most (cards x A-units) a call runs in numpy: 256 cards of the 512-A-unit machine, one
 #: card of a 100,000-A-unit one. Larger calls go to the compiled kernels.
@@ -180,20 +180,26 @@ def _turned(value, old, limit, step):
 
 def learn(act, cnt, targets, W, bias, mask, n_connected, rule, eta, limit, step, use_bias,
           wrong_out, moved_out) -> None:
-    """Present cards in order and correct the R-units, Rosenblatt's way.
+    """Present cards in order and correct the R-units, Rosenblatt's way (or Widrow and Hoff's).
 
     ``targets`` (n, r) int8: +1 / -1 the required response, 0 leaves that R-unit alone.
     An R-unit answers +1 when its input is above zero (the lecture's rule: at or above);
     with the Rosenblatt rules an input of exactly zero is no answer and counts as wrong.
     ``act[i, :cnt[i]]`` are card i's firing A-units (from :func:`active_lists`); ``rule`` is
-    one of :data:`ALPHA`, :data:`GAMMA`, :data:`FORCED`, :data:`LECTURE`; ``limit`` and
-    ``step`` are 0.0 for none. Writes per card the number of wrong R-units and of
-    potentiometers that moved.
+    one of :data:`ALPHA`, :data:`GAMMA`, :data:`FORCED`, :data:`LECTURE`, :data:`LMS`;
+    ``limit`` and ``step`` are 0.0 for none. Writes per card the number of wrong R-units and
+    of potentiometers that moved.
+
+    :data:`LMS` turns every asked R-unit's active, wired potentiometers by
+    ``eta * (t - s) / n`` on every card, right or wrong: ``s`` the R-unit's input, ``n`` how
+    many of its wired A-units are active (none: nothing moves). So ``eta = 1`` brings ``s``
+    to ``t`` on that card, end stops and ratchet allowing, and ``0 < eta < 2`` keeps a card
+    from being overcorrected into a larger error.
     """
     jit = _compiled(act.size)
     if jit is not None:
         jit.learn(act, cnt, targets, W, bias, mask, n_connected, rule == LECTURE, rule == GAMMA,
-                  rule == FORCED, eta, limit, step, use_bias, wrong_out, moved_out)
+                  rule == FORCED, rule == LMS, eta, limit, step, use_bias, wrong_out, moved_out)
         return
     n_a, n_r = W.shape
     full = bool(np.all(n_connected == n_a))
@@ -205,8 +211,15 @@ def learn(act, cnt, targets, W, bias, mask, n_connected, rule, eta, limit, step,
         asked = y != 0
         correct = (score >= 0.0) == (y > 0) if rule == LECTURE else y * score > 0.0
         wrong = asked & ~correct
-        reinforced = wrong | (asked & correct) if rule == FORCED else wrong
-        delta = np.where(reinforced, eta * y, 0.0)
+        if rule == LMS:
+            on = (np.full(n_r, active.size) if full
+                  else np.count_nonzero(mask[active], axis=0))  # active A-units wired to each
+            with np.errstate(divide="ignore", invalid="ignore"):
+                delta = np.where(asked & (on > 0), (eta * (y - score)) / on, 0.0)
+            reinforced = delta != 0.0  # an answer exactly on its target moves nothing
+        else:
+            reinforced = wrong | (asked & correct) if rule == FORCED else wrong
+            delta = np.where(reinforced, eta * y, 0.0)
         if use_bias:
             np.add(bias, delta, out=bias, where=reinforced)
         moved = 0
@@ -265,7 +278,7 @@ def warm_up() -> list[str]:
     W, bias = np.zeros((a, r)), np.zeros(r)
     compiled.sum_rows(act, cnt, W, bias, np.empty((n, r)))
     compiled.learn(act, cnt, np.ones((n, r), dtype=np.int8), W, bias, np.ones((a, r), dtype=np.bool_),
-                   np.full(r, a, dtype=np.int64), False, False, False, 1.0, 0.0, 0.0, False,
+                   np.full(r, a, dtype=np.int64), False, False, False, False, 1.0, 0.0, 0.0, False,
                    np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32))
     kernels = (compiled.active_lists, compiled.mark, compiled.sum_rows, compiled.learn)
     done = [f"{k.__name__} ({len(k.signatures)} argument type{'s' * (len(k.signatures) != 1)})"

@@ -86,6 +86,9 @@ LIMITS: dict[str, Limit] = {
     "s_threshold": _number(0, 1, "photocell threshold (light level)", above=True),
     "photocell_noise": _number(0, 1, "photocell noise (standard deviation of light)"),
     "learning_rate": _number(0, 1e6, "learning rate", above=True),
+    # rule "lms" (Widrow and Hoff): the share of a card's error one correction removes; the
+    # rule converges for shares below 2, and above 1 it overshoots each card's target
+    "lms_rate": _number(0, 1, "share of a card's error one LMS correction removes", above=True),
     "weight_limit": _number(0, 1e12, "potentiometer end stop", above=True),
     "weight_step": _number(0, 1e12, "potentiometer ratchet step", above=True),
     "connectivity": _number(0, 1, "fraction of A->R pairs wired", above=True),

@@ -27,7 +27,7 @@ from .statefile import load_state, refusal, save_state
 log = logging.getLogger(__name__)
 
 RULES = {"alpha": kernels.ALPHA, "gamma": kernels.GAMMA, "forced": kernels.FORCED,
-         "lecture": kernels.LECTURE}
+         "lecture": kernels.LECTURE, "lms": kernels.LMS}
 CONNECTIVITIES = ("full", "partitioned")
 #: Cards are pushed through in chunks of up to this many, so memory stays flat on long runs.
 CHUNK = 4096
@@ -147,14 +147,18 @@ class MarkI:
         Standard deviation of noise on each photocell's light, per presentation.
     analog : bool
         Photocells pass light levels instead of firing 0/1.
-    rule : {"alpha", "gamma", "forced", "lecture"}
+    rule : {"alpha", "gamma", "forced", "lecture", "lms"}
         ``alpha``: error correction with a fixed increment, dw = eta r* a, only on error.
         ``gamma``: as alpha but inactive units of the R-unit's set lose what the active ones
         gain (total conserved). ``forced``: the alpha increment on every trial, right or
         wrong. ``lecture``: the course's rule, w += eta a on a false negative, w -= eta a on a
-        false positive, with a trained bias, answering +1 when w.a + b >= 0.
+        false positive, with a trained bias, answering +1 when w.a + b >= 0. ``lms``: Widrow
+        and Hoff's (1960) least-mean-squares rule, dw = (eta / n) (t - s) a on every card,
+        right or wrong, where s is the R-unit's input, t its target (+1 or -1) and n the
+        number of its active A-units: each card's error shrinks by the fraction eta.
     learning_rate : float
-        The increment eta.
+        The increment eta; for ``lms`` the fraction of a card's error one correction removes
+        (above 0 and at most 1: ``simulator.limits``' ``lms_rate``).
     weight_limit : float or None
         Potentiometer end stops at +/- this value; None for no stop.
     weight_step : float or None
@@ -355,6 +359,8 @@ class MarkI:
                 raise ConfigError(f"{exc} (None for no limit)") from None
         p["analog"] = flag("analog", getattr(self, "analog", None))
         p["rule"] = _choice("rule", getattr(self, "rule", None), RULES)
+        if p["rule"] == "lms":  # its rate is a share of each card's error: more overshoots it
+            check_limit("lms_rate", p["learning_rate"], label="learning_rate with rule 'lms'")
         p["coding"] = _choice("coding", getattr(self, "coding", None), _coding.CODINGS)
         c = getattr(self, "connectivity", None)
         if isinstance(c, str) and c in CONNECTIVITIES:

@@ -78,10 +78,11 @@ class RetinaClassifier(ClassifierMixin, BaseEstimator):
         Connections per A-unit (5 and 5).
     a_threshold : float
         A-unit threshold (2.0).
-    rule : {"alpha", "gamma", "forced", "lecture"}
-        The training rule.
+    rule : {"alpha", "gamma", "forced", "lecture", "lms"}
+        The training rule (see :class:`simulator.MarkI`; ``lms`` is Widrow and Hoff's).
     learning_rate : float
-        The increment eta.
+        The increment eta; for ``lms`` the share of a row's error one correction removes
+        (above 0 and at most 1).
     epochs : int
         Passes over the training rows in ``fit`` (10).
 

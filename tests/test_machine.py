@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from simulator import ConfigError, MarkI
@@ -19,10 +19,16 @@ def reference_train(light, targets, m, W, b):
         y = np.vstack([b if m.rule == "lecture" else 0 * b, W[a > 0]]).cumsum(0)[-1]
         for r in np.flatnonzero(t):
             ok = (y[r] >= 0) == (t[r] > 0) if m.rule == "lecture" else t[r] * y[r] > 0
-            if ok and m.rule != "forced":
+            if m.rule == "lms":  # Widrow-Hoff, on every card: the error over the active wired
+                on = np.count_nonzero(m.mask_[a > 0, r])
+                if on == 0:
+                    continue
+                new = W[:, r] + (m.learning_rate * (t[r] - y[r])) / on * a
+            elif ok and m.rule != "forced":
                 continue
-            x = a - (a[m.mask_[:, r]].mean() if m.rule == "gamma" else 0)
-            new = W[:, r] + m.learning_rate * t[r] * x
+            else:
+                x = a - (a[m.mask_[:, r]].mean() if m.rule == "gamma" else 0)
+                new = W[:, r] + m.learning_rate * t[r] * x
             if m.weight_step:
                 new = np.rint(new / m.weight_step) * m.weight_step
             if m.weight_limit:
@@ -38,7 +44,7 @@ def random_cards(rng, n, density=0.15, size=20):
 
 @settings(max_examples=25, deadline=None)
 @given(
-    rule=st.sampled_from(["alpha", "gamma", "forced", "lecture"]),
+    rule=st.sampled_from(["alpha", "gamma", "forced", "lecture", "lms"]),
     seed=st.integers(0, 2**32 - 1),
     eta=st.sampled_from([1.0, 0.5, 0.3]),
     limit=st.sampled_from([None, 3.0, 100.0]),
@@ -46,6 +52,12 @@ def random_cards(rng, n, density=0.15, size=20):
     connectivity=st.sampled_from(["full", "partitioned", 0.5]),
     a_threshold=st.sampled_from([0.0, 1.0, 2.0, 1.5, -1.0, 50.0]),
 )
+# lms: a ratchet coarser than its moves; A-units wired to some R-units only; none firing
+@example(rule="lms", seed=5, eta=1.0, limit=None, step=1.0, connectivity="full", a_threshold=1.0)
+@example(rule="lms", seed=6, eta=0.3, limit=3.0, step=None, connectivity=0.5, a_threshold=0.0)
+@example(rule="lms", seed=7, eta=0.5, limit=None, step=0.25, connectivity="partitioned",
+         a_threshold=1.5)
+@example(rule="lms", seed=8, eta=1.0, limit=100.0, step=None, connectivity="full", a_threshold=50.0)
 def test_fast_path_equals_reference_oracle(rule, seed, eta, limit, step, connectivity, a_threshold):
     rng = np.random.default_rng(seed)
     m = MarkI(seed=seed, a_units=64, r_units=3, rule=rule, learning_rate=eta, weight_limit=limit,
@@ -57,6 +69,40 @@ def test_fast_path_equals_reference_oracle(rule, seed, eta, limit, step, connect
     np.testing.assert_array_equal(m.weights, W)
     if rule == "lecture":
         np.testing.assert_array_equal(m.bias_, b)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_lms_corners_equal_reference_oracle(engine):
+    """lms at its corners, in both engines: a card whose error is exactly zero on its second
+    showing (so nothing turns), potentiometers held at their end stops, and A-units that
+    never fire left at zero."""
+    from simulator import kernels
+
+    rng = np.random.default_rng(11)
+    m = MarkI(seed=11, a_units=64, r_units=2, rule="lms", learning_rate=1.0, weight_limit=None,
+              a_threshold=3.0)
+    pool = random_cards(rng, 400)
+    lit = m.associate(pool).sum(axis=1)
+    # 1/n is exact for n a power of two, so the first showing brings s to t exactly
+    exact = np.flatnonzero(np.isin(lit, [4, 8, 16]))[0]
+    cards = np.concatenate([pool[[exact, exact]], pool[:40]])
+    targets = np.where(rng.random((42, 2)) < 0.5, 1, -1).astype(np.int8)
+    targets[1] = targets[0]
+    with kernels.engine(engine):
+        trace = m.train(cards, targets)
+    W, _ = reference_train(cards, targets, m, np.zeros((64, 2)), np.zeros(2))
+    np.testing.assert_array_equal(m.weights, W)
+    assert trace.moved[0] == 2 * lit[exact] and trace.moved[1] == 0 and trace.wrong[1] == 0
+    never = m.associate(cards).sum(axis=0) == 0
+    assert never.any() and not m.weights[never].any()
+
+    stopped = MarkI(seed=11, a_units=64, r_units=2, rule="lms", learning_rate=1.0,
+                    weight_limit=0.05, a_threshold=3.0)
+    with kernels.engine(engine):
+        stopped.train(cards, targets)
+    W, _ = reference_train(cards, targets, stopped, np.zeros((64, 2)), np.zeros(2))
+    np.testing.assert_array_equal(stopped.weights, W)
+    assert np.abs(stopped.weights).max() == 0.05
 
 
 @pytest.mark.parametrize("passes", [1, 3])
