@@ -124,6 +124,19 @@ def _never_perfect(runs):
                  f"{_pct(max(best))}")
 
 
+def _rules_compared(runs):
+    """The lms row: each rule's trials to 95% and final accuracy, one plugboard and stream."""
+    parts = []
+    for i, first in enumerate(runs[0].details["machines"]):
+        ms = [r.details["machines"][i] for r in runs]
+        ttc = sorted(m["trials_to_criterion"] or 10 ** 9 for m in ms)
+        acc = sorted(m["test_accuracy"] for m in ms)
+        parts.append(f"{first['name']}: to 95% in {statistics.median(ttc):.0f} ({ttc[0]}-"
+                     f"{ttc[-1]}), final {_pct(statistics.median(acc))} ({_pct(acc[0])}-"
+                     f"{_pct(acc[-1])})")
+    return "no published figure", "median (min-max) over seeds; " + "; ".join(parts)
+
+
 TARGETS = [
     Target("left-right", "cards marked left vs right (1958, IBM 704)",
            "learned \"after 50 trials\"", _judge_left_right),
@@ -141,6 +154,9 @@ TARGETS = [
            "\"letters\"; a documented limit of the machine)", "none", _no_figure),
     Target("xor", "XOR / parity of 16 retina blocks (Minsky & Papert 1969)", "never 100%",
            _never_perfect),
+    Target("lms", "Widrow-Hoff LMS (1960) beside alpha: machines differing only in the rule, "
+           "on one plugboard and the same left/right card stream per seed", "none (a comparison)",
+           _rules_compared),
 ]
 
 
@@ -276,7 +292,7 @@ BEFORE = {
     "left-right": "0.5-1.1%", "square-circle": "22.8-26.0%",
     "square-diamond": "88.0-90.3% (centred: ~32 patterns in all)", "e-f": "0.9-1.9%",
     "letters": "7.3-9.4%", "letters-2": "8.6-8.7%", "letters-shifted": "(new)",
-    "xor": "11.0-15.6%",
+    "xor": "11.0-15.6%", "lms": "(new)",
 }
 
 

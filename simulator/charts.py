@@ -121,13 +121,48 @@ def write_curve(curve, path, *, title: str, published: str = "", criterion: floa
 def curve_picture(curve, *, title: str, published: str = "", criterion: float = 0.95,
                   size=(960, 540)) -> Image.Image:
     """The learning curve as a picture: accuracy from 40% to 100% against log trials."""
+    return curves_picture([("", curve, None)], title=title,
+                          subtitle=f"published: {published}" if published else "",
+                          criterion=criterion, size=size)
+
+
+#: Colours of the curves on one chart, in order: the Mark I's amber lamp first.
+CURVE_COLOURS = (AMBER, (120, 210, 120), (220, 110, 180), (200, 200, 200))
+
+
+def write_curves(series, path, *, title: str, subtitle: str = "", criterion: float = 0.95) -> None:
+    """Write several learning curves on one chart (:func:`curves_picture`) as a PNG."""
+    _suffix(path, (".png",))
+    _save_png(curves_picture(series, title=title, subtitle=subtitle, criterion=criterion), path)
+
+
+def curves_picture(series, *, title: str, subtitle: str = "", criterion: float = 0.95,
+                   size=(960, 540)) -> Image.Image:
+    """Learning curves on one chart: accuracy from 40% to 100% against log trials.
+
+    Parameters
+    ----------
+    series : list of (str, list, tuple or None)
+        Per curve: its label (shown in its colour; "" for none), its [presentations,
+        accuracy] points, and optionally a band (low points, high points) drawn shaded
+        behind it, such as the spread over seeds.
+    title, subtitle : str
+        The lines above the chart.
+    criterion : float
+        Accuracy drawn as a line across (the runs' criterion).
+    size : (int, int)
+        Width and height in pixels.
+
+    Returns
+    -------
+    PIL.Image.Image
+    """
     w, h = size
     img = Image.new("RGB", size, BACKGROUND)
     d = ImageDraw.Draw(img)
     font, small = _font(22), _font(15)
     left, right, top, bottom = 80, w - 30, 70, h - 60
-    trials = [max(1, t) for t, _ in curve]
-    tmax = max(trials[-1], 10)
+    tmax = max([10] + [max(1, t) for _, curve, _ in series for t, _ in curve[-1:]])
     decades = int(math.ceil(math.log10(tmax)))
 
     def x(t):
@@ -146,13 +181,25 @@ def curve_picture(curve, *, title: str, published: str = "", criterion: float = 
         d.text((xx, bottom + 8), f"{10 ** k:,}", font=small, fill=TEXT, anchor="mt")
     d.line([(left, y(criterion)), (right, y(criterion))], fill=BLUE, width=1)
     d.text((right, y(criterion) - 4), f"criterion {criterion:.0%}", font=small, fill=BLUE, anchor="rb")
-    points = [(x(t), y(a)) for t, a in curve]
-    if len(points) > 1:
-        d.line(points, fill=AMBER, width=3)
+    for n, (_, _, band) in enumerate(series):
+        if band is not None:  # shaded a third of the way from the background to the colour
+            colour = CURVE_COLOURS[n % len(CURVE_COLOURS)]
+            shade = tuple(b + (c - b) // 3 for b, c in zip(BACKGROUND, colour))
+            low, high = band
+            d.polygon([(x(t), y(a)) for t, a in low] + [(x(t), y(a)) for t, a in high[::-1]],
+                      fill=shade)
+    for n, (label, curve, _) in enumerate(series):
+        colour = CURVE_COLOURS[n % len(CURVE_COLOURS)]
+        points = [(x(t), y(a)) for t, a in curve]
+        if len(points) > 1:
+            d.line(points, fill=colour, width=3)
+        if label:
+            d.text((right - 8, bottom - 12 - 22 * (len(series) - 1 - n)), label, font=small,
+                   fill=colour, anchor="rb")
     d.text((left, 20), title, font=font, fill=TEXT)
     d.text((right, h - 22), "presentations (log scale)", font=small, fill=TEXT, anchor="rm")
-    if published:
-        d.text((left, 48), f"published: {published}", font=small, fill=TEXT)
+    if subtitle:
+        d.text((left, 48), subtitle, font=small, fill=TEXT)
     return img
 
 

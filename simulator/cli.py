@@ -99,7 +99,12 @@ def cmd_experiment(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    if args.plot:
+    if args.plot and result.details.get("machines"):  # several machines, one chart (lms)
+        from .charts import write_curves
+        write_curves([(m["name"], m["learning_curve"], None) for m in result.details["machines"]],
+                     args.plot, title=f"{exp.name}: {exp.title}",
+                     subtitle=f"seed {args.seed}; held-out cards")
+    elif args.plot:
         from .charts import write_curve
         write_curve(result.curve, args.plot, title=f"{exp.name}: {exp.title}",
                     published=exp.published)

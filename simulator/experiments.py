@@ -264,6 +264,12 @@ def _run_capacity(*, seed, trials, a_units, test_cards) -> Result:
     return result
 
 
+def _run_lms(*, seed, trials, a_units, test_cards) -> Result:
+    """The ``lms`` comparison (:func:`simulator.lms.run_lms`), imported when run."""
+    from .lms import run_lms
+    return run_lms(seed=seed, trials=trials, a_units=a_units, test_cards=test_cards)
+
+
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
     # The defaults (5 excitatory + 5 inhibitory, threshold 2, P_a ~ 0.04) already learn it in
     # ~25 trials; a lower threshold learns faster but lights a quarter of the A-units.
@@ -344,6 +350,13 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in [
                held_out_note=("not measured here (the lecture's run deals its own 500 training "
                               "and 1,000 test cards independently; a test card may repeat a "
                               "training card's photocell pattern)")),
+    # Widrow and Hoff's rule (rule="lms") beside alpha: one plugboard, one card stream; the
+    # run and its settings are simulator/lms.py's (machine= names its headline machine).
+    Experiment("lms", "Widrow-Hoff LMS beside alpha on the same left/right cards",
+               lambda n, rng: left_right_cards(n, rng=rng),
+               "(no published figure; a comparison of two rules on the same machine and cards)",
+               trials=1000, machine={"rule": "lms", "learning_rate": 0.1}, runner=_run_lms,
+               panel=False),
 ]}
 
 

@@ -197,3 +197,85 @@ def test_the_scikit_learn_adapter_takes_rule_lms():
     with pytest.raises(ConfigError, match="rule 'lms'"):
         RetinaClassifier(rule="lms", learning_rate=3.0).fit(X, y)
     json.dumps(clf.get_params())
+
+
+# ---------------------------------------------------------------------------- the comparison
+@pytest.fixture(scope="module")
+def compared():
+    from simulator import experiments
+
+    return experiments.run("lms", seed=5, trials=60, test_cards=200)
+
+
+def test_the_comparison_trains_alpha_exactly_as_the_left_right_experiment(compared):
+    """Same plugboard and same cards: the alpha machine's curve is left-right's own run."""
+    from simulator import experiments
+
+    alone = experiments.run("left-right", seed=5, trials=60, test_cards=200)
+    alpha = compared.details["machines"][0]
+    assert (alpha["name"], alpha["rule"]) == ("alpha", "alpha")
+    assert alpha["learning_curve"] == alone.curve
+    assert alpha["trials_to_criterion"] == alone.trials_to_criterion
+    assert compared.test_seen_in_training == alone.test_seen_in_training == 0.0
+
+
+def test_each_lms_machine_is_a_fresh_machine_taught_the_same_cards(compared):
+    """Replaying the stream to a new lms machine of the same wiring gives the same curve."""
+    from simulator import experiments, lms
+    from simulator.learning import build_machine, learn
+
+    exp = experiments.get("left-right")
+    wiring_ss, test_ss, train_ss = np.random.SeedSequence(5).spawn(3)
+    test = exp.deal(200, np.random.default_rng(test_ss))
+    keys = set(experiments.photocell_patterns(test.cards))
+    train_rng = np.random.default_rng(train_ss)
+    for entry, (name, rule, eta) in zip(compared.details["machines"], lms.MACHINES):
+        assert (entry["name"], entry["rule"], entry["learning_rate"]) == (name, rule, eta)
+    stream = []
+    m = build_machine(5, wiring_ss, rule="lms", learning_rate=0.1)
+
+    def deal(k):
+        stream.append(experiments.deal_unseen(exp.deal, k, train_rng, keys))
+        return stream[-1]
+    got = learn(m, deal, test, 60)
+    headline = compared.details["machines"][2]
+    assert headline["learning_curve"] == got.curve == compared.curve
+    assert compared.details["machines"][1]["learning_curve"] != compared.curve  # eta matters
+
+
+def test_squared_error_is_the_mean_of_t_minus_s_squared():
+    from simulator.cards import left_right_cards
+    from simulator.lms import squared_error
+
+    deck = left_right_cards(40, rng=np.random.default_rng(0))
+    m = MarkI(seed=1, rule="lms", learning_rate=0.5)
+    m.train(deck.cards[:20], deck.labels[:20])
+    s = m.scores(deck.cards)[:, 0]        # two classes, binary code: R-unit 0 alone, +1 = RIGHT
+    t = np.where(deck.labels == 1, 1.0, -1.0)
+    assert squared_error(m, deck) == pytest.approx(np.mean((t - s) ** 2), abs=1e-6)
+
+
+def test_the_experiment_names_its_headline_machine_and_length_as_the_run_does():
+    from simulator import experiments, lms
+
+    exp = experiments.get("lms")
+    rule, eta = {k: (r, e) for k, r, e in lms.MACHINES}[lms.HEADLINE]
+    assert exp.machine == {"rule": rule, "learning_rate": eta}
+    assert exp.trials == lms.TRIALS and not exp.panel
+
+
+def test_mark1_experiment_lms_json_and_plot_give_every_machine(tmp_path, capsys):
+    from PIL import Image
+
+    from simulator.charts import CURVE_COLOURS
+
+    out = tmp_path / "lms.png"
+    assert main(["experiment", "lms", "--seed", "2", "--trials", "40", "--json", "--plot",
+                 str(out)]) == 0
+    got = json.loads(capsys.readouterr().out)
+    names = [m["name"] for m in got["details"]["machines"]]
+    assert names == ["alpha", "lms eta 1", "lms eta 0.1"]
+    for m in got["details"]["machines"]:
+        assert m["learning_curve"][-1][0] == 40 and len(m["learning_curve"]) == len(got["curve"])
+    pixels = set(map(tuple, np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3).tolist()))
+    assert all(c in pixels for c in CURVE_COLOURS[:3])   # three curves drawn, one colour each
