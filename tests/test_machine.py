@@ -42,7 +42,9 @@ def random_cards(rng, n, density=0.15, size=20):
     return (rng.random((n, size, size)) < density).astype(np.float32)
 
 
-@settings(max_examples=25, deadline=None)
+# derandomize: the same 25 draws on every run, so a kill never depends on a lucky draw; the
+# corners the draws may miss are pinned below (and in test_mut_kernels.py, on both engines).
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     rule=st.sampled_from(["alpha", "gamma", "forced", "lecture", "lms"]),
     seed=st.integers(0, 2**32 - 1),
@@ -52,6 +54,11 @@ def random_cards(rng, n, density=0.15, size=20):
     connectivity=st.sampled_from(["full", "partitioned", 0.5]),
     a_threshold=st.sampled_from([0.0, 1.0, 2.0, 1.5, -1.0, 50.0]),
 )
+# an end stop reached with no ratchet and full wiring, under each non-gamma rule; gamma at a stop
+@example(rule="alpha", seed=1, eta=1.0, limit=3.0, step=None, connectivity="full", a_threshold=1.0)
+@example(rule="forced", seed=2, eta=1.0, limit=3.0, step=None, connectivity="full", a_threshold=1.0)
+@example(rule="lecture", seed=3, eta=1.0, limit=3.0, step=None, connectivity="full", a_threshold=1.0)
+@example(rule="gamma", seed=5, eta=1.0, limit=3.0, step=None, connectivity=0.5, a_threshold=1.0)
 # lms: a ratchet coarser than its moves; A-units wired to some R-units only; none firing
 @example(rule="lms", seed=5, eta=1.0, limit=None, step=1.0, connectivity="full", a_threshold=1.0)
 @example(rule="lms", seed=6, eta=0.3, limit=3.0, step=None, connectivity=0.5, a_threshold=0.0)
