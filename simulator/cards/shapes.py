@@ -30,9 +30,26 @@ MIN_SIZE = 5.0
 JITTER_DEGREES = 10.0
 
 
+#: An outline's stroke may be set from this many cells (thinner breaks up on the 20 x 20 grid)
+#: up to half the figure's size (a solid figure).
+MIN_THICKNESS = 0.5
+
+
 def _outline_cells(size: float) -> float:
     # 1.5 to 2 cells: thinner outlines break up on the 20 x 20 grid, thicker fill small figures
     return min(2.0, max(1.5, 0.15 * size))
+
+
+def equal_area_diameter(side: float, thickness: float | None) -> float:
+    """The circle's diameter whose figure covers as much area as a square of ``side``.
+
+    Solid (``thickness`` None): pi d^2 / 4 = side^2. Outline with stroke ``thickness`` t:
+    the ring pi t (d - t) equals the square's frame 4 t (side - t), so
+    d = 4 (side - t) / pi + t.
+    """
+    if thickness is None:
+        return 2.0 * side / math.sqrt(math.pi)
+    return 4.0 * (side - thickness) / math.pi + thickness
 
 
 def _max_size(shapes: tuple[str, ...], rotate: bool) -> float:
@@ -43,7 +60,8 @@ def _max_size(shapes: tuple[str, ...], rotate: bool) -> float:
 
 def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), style: str = "outline",
                 size=None, rotate: bool = True, shift: bool = True, noise: float = 0.0,
-                max_shift: float | None = None) -> Deck:
+                max_shift: float | None = None, thickness: float | None = None,
+                equal_area: bool = False) -> Deck:
     """Cards showing one geometric figure each; the class is the kind of figure.
 
     Parameters
@@ -56,7 +74,8 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
         Two or more of "square", "circle", "diamond"; the class names, in this order.
         A diamond is a square turned 45 degrees.
     style : str
-        "outline" (a stroke 1.5 to 2 cells thick), "solid", or "both" (chosen per card).
+        "outline" (a stroke ``thickness`` cells thick, inside the figure's edge), "solid",
+        or "both" (chosen per card).
     size : float or (float, float), optional
         Side of the square and of the diamond (so both have the same area), diameter of
         the circle, in cells; a (min, max) pair draws a size per card. Default 12.
@@ -71,6 +90,16 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
     max_shift : float, optional
         With ``shift``, move the centre by at most this many cells each way (still wholly
         inside the retina); default: anywhere the figure fits.
+    thickness : float, optional
+        An outline's stroke, in cells, from 0.5 to half the smallest size (measured inward
+        from the edge: a square's frame, a circle's ring); default 0.15 x the card's size,
+        kept within 1.5 to 2 cells.
+    equal_area : bool
+        Draw each circle with the diameter at which it covers the same area as the square
+        of the card's size (:func:`equal_area_diameter`: the disk for a solid figure, the
+        ring for an outline), instead of a diameter equal to the side. With diameter = side
+        a circle covers pi/4 of the square's area, and the number of lit photocells alone
+        tells the two apart.
 
     Returns
     -------
@@ -93,11 +122,25 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
     # a diamond turned at will is just a square, so in a deck with diamonds figures only wobble
     wobble = "diamond" in shapes
     room = float(GRID) if max_shift is None else check_number(max_shift, "max_shift", 0.0, GRID / 2)
+    if thickness is not None:
+        thickness = check_number(thickness, "thickness (an outline's stroke, cells)", MIN_THICKNESS,
+                                 sizes[0] / 2)
+    equal_area = check_flag(equal_area, "equal_area")
+    if equal_area and "circle" in shapes:
+        stroke = thickness if thickness is not None else _outline_cells(sizes[1])
+        widest = max(equal_area_diameter(sizes[1], None if style == "solid" else stroke),
+                     equal_area_diameter(sizes[1], stroke) if style == "both" else 0.0)
+        if widest > GRID:
+            raise ConfigError(f"size {sizes[1]:g}: an equal-area circle would be {widest:.1f} "
+                              f"cells across, wider than the {GRID}-cell retina; use a smaller size")
 
     def draw_card(label: int, rng: np.random.Generator) -> np.ndarray:
         shape = shapes[label]
         side = rng.uniform(*sizes)
         solid = style == "solid" or (style == "both" and rng.random() < 0.5)
+        stroke = thickness if thickness is not None else _outline_cells(side)
+        if equal_area and shape == "circle":
+            side = equal_area_diameter(side, None if solid else stroke)
         degrees = 45.0 if shape == "diamond" else 0.0
         if rotate and shape != "circle":
             degrees += rng.uniform(-JITTER_DEGREES, JITTER_DEGREES) if wobble else rng.uniform(0.0, 90.0)
@@ -114,7 +157,9 @@ def shape_cards(n, *, rng: np.random.Generator, shapes=("square", "circle"), sty
             return convex_polygon(square_vertices((cx, cy), radius, degrees))
 
         # an outline is the figure with a smaller copy of it cut out of its middle
-        mask = figure(half) if solid else figure(half) & ~figure(half - _outline_cells(side))
+        # (a stroke of half the size leaves no middle: the solid figure)
+        hole = half - stroke
+        mask = figure(half) if solid or hole <= 0 else figure(half) & ~figure(hole)
         return to_grid(mask)
 
     return build_deck(n, shapes, rng, draw_card, noise)
