@@ -147,8 +147,8 @@ def list_mutants(module: str, path: Path) -> list[Mutant]:
             continue
         count = source.count(entry["original"])
         if count != 1:
-            raise SystemExit(f"mutation/mutants.toml: {entry['id']}: its original snippet occurs {count} times "
-                             f"in {module} (must be once): update the entry to the code as it is now")
+            raise SystemExit(f"mutation/mutants.toml: {entry['id']}: its original snippet occurs {count} "
+                             f"times in {module} (must be once): update the entry to the code as it is now")
         code = source.replace(entry["original"], entry["mutated"])
         line, before, after = _changed(source, code)
         out.append(Mutant(id=entry["id"], module=module, source="list", operator="hand-made", line=line,
@@ -161,6 +161,15 @@ def make_tree(dest: Path, worktree: bool) -> None:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
+    _copy(dest, worktree)
+    # Each file's time from its contents: numba's cache (build/mutation/numba-cache, kept between
+    # runs) is keyed by the source's path and time, so an unchanged kernel is not compiled again.
+    for f in dest.rglob("*.py"):
+        stamp = 1_000_000_000 + int(hashlib.sha1(f.read_bytes()).hexdigest()[:7], 16)
+        os.utime(f, (stamp, stamp))
+
+
+def _copy(dest: Path, worktree: bool) -> None:
     if worktree:
         files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                                cwd=ROOT, check=True, capture_output=True).stdout.split(b"\0")
@@ -177,7 +186,8 @@ def make_tree(dest: Path, worktree: bool) -> None:
 def _env(tree: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(tree)  # the copy's simulator/, not the editable install's
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # a mutant's .pyc must never be taken for the original's
+    env["NUMBA_CACHE_DIR"] = str(BUILD / "numba-cache")
     env.pop("CI", None)
     return env
 
@@ -210,10 +220,15 @@ def run_tests(tree: Path, tests: list[str], seed: int, timeout: float) -> tuple[
 
 
 def warm(tree: Path) -> None:
-    # numba's cache for the copy's kernels, so the first mutants do not pay the compile
+    # numba's cache for the copy's kernels, so the first mutants do not pay the compile, and the
+    # unmutated modules' bytecode (a mutated or restored module is newer than its .pyc: recompiled)
+    env = _env(tree)
+    del env["PYTHONDONTWRITEBYTECODE"]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "simulator", "hardware", "tests"],
+                   cwd=tree, env=env, check=True)
     subprocess.run([sys.executable, "-c", "import simulator, sys; from simulator.kernels import warm_up; "
                     f"assert simulator.__file__.startswith({str(tree)!r}), simulator.__file__; warm_up()"],
-                   cwd=tree, env=_env(tree), check=True)
+                   cwd=tree, env=env, check=True)
 
 
 def run_module(module: str, cfg: dict, run_cfg: dict, trees: list[Path], operators: list[str]) -> dict:
@@ -377,15 +392,19 @@ def main(argv: list[str] | None = None) -> int:
     modules = args.module or list(config["modules"])
     for m in modules:
         if m not in config["modules"]:
-            parser.error(f"{m} is not a module of mutation/config.toml: use one of {', '.join(config['modules'])}")
-    import cosmic_ray  # noqa: F401  (the mutation extra: pip install -e '.[mutation]')
+            parser.error(f"{m} is not a module of mutation/config.toml: use one of "
+                         f"{', '.join(config['modules'])}")
     from importlib.metadata import version
+
+    import cosmic_ray  # noqa: F401  (the mutation extra: pip install -e '.[mutation]')
 
     tool = f"cosmic-ray {version('cosmic-ray')} (its operators) and mutation/mutants.toml"
     results_dir = HERE / "results"
     start = time.monotonic()
     if not args.report_only:
-        trees = [BUILD / f"tree{i}" for i in range(max(args.jobs, 1))]
+        # one set of copies per set of modules, so two people running different modules do not meet
+        name = "all" if not args.module else "+".join(slug(m) for m in modules)
+        trees = [BUILD / name / f"tree{i}" for i in range(max(args.jobs, 1))]
         for t in trees:
             make_tree(t, args.worktree)
         if args.list:
@@ -402,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         results_dir.mkdir(exist_ok=True)
         for m in modules:
             result = run_module(m, config["modules"][m], config["run"], trees, config["run"]["operators"])
-            (results_dir / f"{slug(m)}.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+            text = json.dumps(result, indent=1) + "\n"
+            (results_dir / f"{slug(m)}.json").write_text(text, encoding="utf-8")
     results = []
     for m in config["modules"]:
         p = results_dir / f"{slug(m)}.json"

@@ -126,7 +126,8 @@ def test_a_loop_of_links_is_named(tmp_path):
 def test_the_probe_leaves_nothing_and_no_probe_creates_nothing(tmp_path, monkeypatch):
     created = []
     real_create = atomicfile._create
-    monkeypatch.setattr(atomicfile, "_create", lambda tmp, path: created.append(tmp) or real_create(tmp, path))
+    monkeypatch.setattr(atomicfile, "_create",
+                        lambda tmp, path: created.append(tmp) or real_create(tmp, path))
     check_writable(tmp_path / "x", probe=False)
     assert created == []
     check_writable(tmp_path / "x")

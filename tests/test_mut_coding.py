@@ -11,7 +11,8 @@ from simulator.coding import decode, encode, units_used
 from simulator.errors import ConfigError
 
 
-@pytest.mark.parametrize("n_classes, need", [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (8, 3), (9, 4), (256, 8)])
+@pytest.mark.parametrize("n_classes, need",
+                         [(1, 1), (2, 1), (3, 2), (4, 2), (5, 3), (8, 3), (9, 4), (256, 8)])
 def test_binary_coding_uses_ceil_log2_units(n_classes, need):
     assert units_used("binary", n_classes, 8) == need
 
@@ -26,8 +27,8 @@ def test_binary_coding_takes_exactly_as_many_units_as_it_needs_and_refuses_one_m
 def test_winner_coding_takes_one_unit_a_class_up_to_the_machines():
     assert units_used("winner", 8, 8) == 8
     assert units_used("winner", 2, 8) == 2
-    with pytest.raises(ConfigError, match=r"^winner-take-all coding of 9 classes needs 9 R-units, the machine "
-                                          r"has 8; use coding='binary' or more R-units$"):
+    with pytest.raises(ConfigError, match=r"^winner-take-all coding of 9 classes needs 9 R-units, the "
+                                          r"machine has 8; use coding='binary' or more R-units$"):
         units_used("winner", 9, 8)
 
 
