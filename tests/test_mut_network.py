@@ -150,3 +150,174 @@ def test_worked_example_numbers_not_printed_as_gradients_follow_from_printed_upd
     assert r["net_o2"] == pytest.approx(0.50 * 0.593269992 + 0.55 * 0.596884378 + 0.60, abs=1e-8)
     for name, grad in PRINTED_GRADS.items():
         assert r[f"grad_{name}"] == pytest.approx(grad, abs=2e-8), name
+
+
+# ------------------------------------------------------------------ deeper than two layers
+def chain(*ws, acts=None, **kw):
+    """1-1-...-1 network with the given weights, identity units unless ``acts`` says."""
+    acts = acts or ["identity"] * len(ws)
+    return Network(sizes=(1,) * (len(ws) + 1), activations=acts, weights=[[[w]] for w in ws], **kw)
+
+
+def test_three_layers_feed_each_layer_the_one_before():
+    """x = 1 through weights 2, 3, 4: 2, 6, 24 (two-layer nets cannot tell outs[-1] from
+    outs[1]). Backward, t = 0: delta3 = 24, dW3 = 24 * 6 = 144; delta2 = 24 * 4 = 96,
+    dW2 = 96 * 2 = 192; delta1 = 96 * 3 = 288, dW1 = 288 * 1; E = 24^2 / 2 = 288."""
+    net = chain(2.0, 3.0, 4.0)
+    fp = net.forward([[1.0]])
+    assert [o.tolist() for o in fp.outs] == [[[1.0]], [[2.0]], [[6.0]], [[24.0]]]
+    assert net.predict([[1.0]]).tolist() == [[24.0]] and fp.output.tolist() == [[24.0]]
+    g = net.backward([[1.0]], [0.0])
+    assert [w.tolist() for w in g.weights] == [[[288.0]], [[192.0]], [[144.0]]]
+    assert [d.tolist() for d in g.d_out] == [[[288.0]], [[96.0]], [[24.0]]]
+    assert g.loss == 288.0
+
+
+def test_the_output_slope_is_the_output_layers():
+    """identity, identity, sigmoid with weights 1, 1, 0: x = 1 gives nets 1, 1, 0 and out 0.5;
+    t = 1: dE/dout = -0.5, delta = -0.5 * sigmoid'(0) = -0.5 * 0.25 = -0.125 (an identity
+    slope would give -0.5, sigmoid'(1) = 0.19661... another); dW3 = -0.125 * 1."""
+    net = chain(1.0, 1.0, 0.0, acts=["identity", "identity", "sigmoid"])
+    g = net.backward([[1.0]], [1.0])
+    assert g.d_net[-1].tolist() == [[-0.125]] and g.weights[-1].tolist() == [[-0.125]]
+    assert g.d_out[-1].tolist() == [[-0.5]]
+
+
+def test_cross_entropy_reads_the_output_layers_net():
+    """identity, identity, sigmoid, weights 2, 3, 0.5: net3 = 6 * 0.5 = 3; t = 1:
+    E = log(1 + e^3) - 3 = log(1 + e^-3); t = 0: log(1 + e^3). dE/dout = (out - t) /
+    (out (1 - out)) = -1 / out for t = 1, out = sigmoid(3)."""
+    net = chain(2.0, 3.0, 0.5, acts=["identity", "identity", "sigmoid"], loss="cross_entropy")
+    out = 1 / (1 + np.exp(-3.0))
+    assert net.loss_value([[1.0]], [1.0]) == pytest.approx(np.log1p(np.exp(-3.0)), rel=1e-12)
+    assert net.loss_value([[1.0]], [0.0]) == pytest.approx(np.log1p(np.exp(3.0)), rel=1e-12)
+    g = net.backward([[1.0]], [1.0])
+    assert g.d_out[-1][0, 0] == pytest.approx(-1 / out, rel=1e-12)
+    assert g.d_net[-1][0, 0] == pytest.approx(out - 1, rel=1e-12)
+
+
+def test_targets_as_a_plain_vector():
+    """One output: t as a vector of n. One example of several outputs: t as a vector of them.
+    3 layers, last 1 unit, middle 2: the shapes read the last layer, not the second."""
+    net = Network(sizes=(1, 2, 1), activations=["identity", "identity"],
+                  weights=[[[1.0], [1.0]], [[1.0, 1.0]]])
+    assert net.loss_value([[1.0], [2.0]], [2.0, 4.0]) == 0.0
+    wide = Network(sizes=(1, 2), activations=["identity"], weights=[[[1.0], [2.0]]])
+    assert wide.loss_value([[1.0]], [1.0, 2.0]) == 0.0
+    assert wide.loss_value([[1.0]], [0.0, 0.0]) == 2.5   # (1 + 4) / 2
+    with pytest.raises(ConfigError, match=r"targets must be finite numbers of shape \(2, 1\), got \(2, 2\)"):
+        net.loss_value([[1.0], [2.0]], [[1.0, 1.0], [1.0, 1.0]])
+    with pytest.raises(ConfigError, match=r"targets must be finite numbers of shape \(1, 1\)"):
+        net.loss_value([[1.0]], [np.nan])
+
+
+# ------------------------------------------------------------------ settings and their edges
+def test_cross_entropy_targets_from_zero_to_one_inclusive():
+    net = Network(sizes=(1, 1), weights=[[[0.0]]], loss="cross_entropy")
+    assert net.loss_value([[1.0], [1.0]], [0.0, 1.0]) == pytest.approx(np.log(2.0), rel=1e-12)
+    for bad in (-0.01, 1.01):
+        with pytest.raises(ConfigError, match=r"cross_entropy targets must lie in \[0, 1\]"):
+            net.loss_value([[1.0]], [bad])
+    # the squared loss takes any finite target
+    assert Network(sizes=(1, 1), weights=[[[0.0]]]).loss_value([[1.0]], [2.0]) == pytest.approx(1.125)
+
+
+@pytest.mark.parametrize("momentum", [1, 1.0, -0.1, True, "0.5"])
+def test_momentum_outside_zero_to_one_is_refused(momentum):
+    with pytest.raises(ConfigError, match=rf"momentum must be a number in \[0, 1\), got {momentum!r}"):
+        line().fit([[1.0]], [1.0], epochs=1, momentum=momentum)
+
+
+def test_momentum_zero_and_just_below_one_are_taken():
+    assert wb(line().fit([[1.0]], [1.0], epochs=1, learning_rate=0.1, momentum=0)) == (0.1, 0.1)
+    line().fit([[1.0]], [1.0], epochs=1, learning_rate=0.1, momentum=0.99)
+
+
+def test_batch_training_draws_nothing_from_the_rng():
+    """The order only matters for online and mini-batch training: a batch epoch leaves the
+    network's generator as it was (the next draw is a fresh generator's first)."""
+    rng = np.random.default_rng(4)
+    line(rng=rng).fit([[1.0], [2.0]], [1.0, 1.0], epochs=3, learning_rate=0.1)
+    assert rng.random() == np.random.default_rng(4).random()
+    rng = np.random.default_rng(4)
+    line(rng=rng).fit([[1.0], [2.0]], [1.0, 1.0], epochs=3, learning_rate=0.1, batch_size=1)
+    assert rng.random() != np.random.default_rng(4).random()
+
+
+@pytest.mark.parametrize("sizes", [(1, 1), (100_000, 1), (1, 100_000)])
+def test_layer_sizes_at_their_limits_are_taken(sizes):
+    net = Network(sizes=sizes, activations=["identity"], weights=[np.zeros((sizes[1], sizes[0]))])
+    assert net.predict(np.zeros((1, sizes[0]))).shape == (1, sizes[1])
+
+
+@pytest.mark.parametrize("sizes", [(0, 1), (1, 100_001), (1,), [], (1, True)])
+def test_layer_sizes_past_their_limits_are_refused(sizes):
+    with pytest.raises(ConfigError, match=r"layer sizes must be two or more whole numbers from 1 to 100,000"):
+        Network(sizes=sizes, rng=np.random.default_rng(0)).predict([[0.0]])
+
+
+def test_classify_at_the_threshold_and_by_argmax():
+    """out = b: 0.5 meets threshold 0.5 (class 1), 0.49 does not; several outputs: argmax."""
+    assert line(0.0, 0.5).classify([[3.0]]).tolist() == [1]
+    assert line(0.0, 0.49).classify([[3.0]]).tolist() == [0]
+    assert line(1.0, 0.0).classify([[0.7]], threshold=0.7).tolist() == [1]
+    wide = Network(sizes=(1, 3), activations=["identity"], weights=[[[1.0], [3.0], [2.0]]])
+    assert wide.classify([[1.0], [-1.0]]).tolist() == [1, 0]
+
+
+def test_starting_weights_and_biases_given_or_drawn():
+    """Glorot's bound sqrt(6 / (fan_in + fan_out)): 50 inputs, 100 units -> sqrt(6 / 150)
+    = 0.2; 5,000 uniform draws come within 1% of it. A single bias fills its layer."""
+    net = Network(sizes=(50, 100, 1), biases=[0.25, [0.5]], rng=np.random.default_rng(1))
+    net.predict(np.zeros((1, 50)))
+    W = net.weights_[0]
+    assert W.shape == (100, 50) and 0.198 < np.abs(W).max() <= 0.2 and W.min() < 0 < W.max()
+    assert net.biases_[0].tolist() == [0.25] * 100 and net.biases_[1].tolist() == [0.5]
+    assert net.weights_[1].shape == (1, 100) and np.abs(net.weights_[1]).max() <= np.sqrt(6 / 101)
+    assert net.f_[0].name == "sigmoid" and net.f_[1].name == "sigmoid"
+    mixed = Network(sizes=(2, 2, 2, 1), activation="relu", output_activation="identity",
+                    rng=np.random.default_rng(0))
+    mixed.predict([[0.0, 0.0]])
+    assert [f.name for f in mixed.f_] == ["relu", "relu", "identity"]
+
+
+def test_bad_weights_biases_and_activations_each_say_what():
+    with pytest.raises(ConfigError, match=r"weights must be 2 matrices for sizes \(1, 1, 1\)"):
+        Network(sizes=(1, 1, 1), weights=[[[1.0]]]).predict([[0.0]])
+    with pytest.raises(ConfigError, match=r"weights\[0\] must be finite numbers of shape \(1, 1\)"):
+        Network(sizes=(1, 1), weights=[[[np.inf]]]).predict([[0.0]])
+    with pytest.raises(ConfigError, match=r"biases must be 1 values or vectors for sizes \(1, 1\)"):
+        Network(sizes=(1, 1), weights=[[[1.0]]], biases=[0.0, 0.0]).predict([[0.0]])
+    with pytest.raises(ConfigError, match=r"biases\[0\] must be a number or 2 finite numbers"):
+        Network(sizes=(1, 2), rng=np.random.default_rng(0), biases=[[1.0, 2.0, 3.0]]).predict([[0.0]])
+    with pytest.raises(ConfigError, match=r"biases\[0\] must be a number or 1 finite numbers"):
+        Network(sizes=(1, 1), weights=[[[1.0]]], biases=[np.nan]).predict([[0.0]])
+    for acts in (["identity"], "identity"):
+        with pytest.raises(ConfigError, match=r"activations must name one activation per layer \(2 for"):
+            Network(sizes=(1, 1, 1), activations=acts, rng=np.random.default_rng(0)).predict([[0.0]])
+
+
+def test_a_diverging_fit_says_so():
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(ConfigError,
+                           match=r"training diverged \(loss (inf|nan)\) at learning_rate 1e\+06"):
+            line().fit([[100.0]], [1.0], epochs=100, learning_rate=1e6)
+
+
+def test_arguments_after_the_data_are_keyword_only():
+    with pytest.raises(TypeError):
+        Network((1, 1))
+    with pytest.raises(TypeError):
+        line().fit([[1.0]], [1.0], 5)
+    net = line()
+    net.backward([[1.0]], [1.0])
+    with pytest.raises(TypeError):
+        net.step(0.5, False)
+
+
+def test_passes_are_kept_as_given():
+    import dataclasses
+
+    fp = line(1.0).forward([[1.0]])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fp.nets = []
