@@ -155,7 +155,7 @@ def test_hello_names_the_board_and_its_grid(rig):
     assert hello.adc_bits == 10
     assert hello.baud == 115200
     assert hello.board_id not in (0, 0xFFFFFFFF)
-    assert hello.adc_clock_khz == 16000 // 128                              # Arduino's prescaler
+    assert hello.adc_clock_khz == 16000 // 64           # 16 MHz / prescaler 64 (ADCSRA's ADPS2:0 = 110)
     # the same board answers the same
     again = link.hello()
     assert again.board_id == hello.board_id

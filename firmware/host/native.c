@@ -3,9 +3,10 @@
  *
  *   mark1-rig-native [--grid 8x8|16x16|20x20] [--eeprom FILE]
  *
- * The ADC converts in 13 ADC clocks (125 kHz) and the transmit ring drains at 115200 / 10 bytes
- * a second, as on an Arduino, so frame rates are a real board's. The board's clock keeps up with
- * the wall clock in 1 ms batches (a sleep in between), so it costs little CPU. HELLO says board 3 (native).
+ * The ADC converts in 13 ADC clocks (250 kHz: 16 MHz / rig_board.h's prescaler 64) and the
+ * transmit ring drains at 115200 / 10 bytes a second, as on an Arduino, so frame rates are a real
+ * board's. The board's clock keeps up with the wall clock in 1 ms batches (a sleep in between),
+ * so it costs little CPU. HELLO says board 3 (native).
  * EEPROM lives in FILE (kept across runs; created if missing) or, by default, in memory.
  *
  * The control language, firmware/control/control.c, shared with the simavr harness:

@@ -23,5 +23,6 @@ const native_variant NATIVE_NAME = {
         .tx_size = RIG_CELLS <= 64 ? 256 : 1024,
         .eeprom_size = RIG_CELLS <= 64 ? 1024 : 4096,
         .settle_us = RIG_SETTLE_US,
+        .adc_clock_hz = 16000000UL / RIG_ADC_PRESCALER,     /* a 16 MHz board, as HELLO says */
     },
 };

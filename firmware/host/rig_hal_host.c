@@ -10,8 +10,7 @@
 #include "rig_protocol.h"
 
 #define ADC_CLOCKS_PER_CONVERSION 13u
-#define ADC_CLOCK_HZ 125000u                    /* 16 MHz / 128 */
-#define CONVERSION_NS (ADC_CLOCKS_PER_CONVERSION * (1000000000u / ADC_CLOCK_HZ))
+#define CONVERSION_NS (ADC_CLOCKS_PER_CONVERSION * (1000000000u / cfg.adc_clock_hz))
 #define PRESS_MAX 16u                           /* queued presses per button */
 
 static host_config cfg;

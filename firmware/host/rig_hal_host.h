@@ -29,6 +29,7 @@ typedef struct {
     uint16_t tx_size;                  /* the transmit ring, at most HOST_TX_MAX */
     uint16_t eeprom_size;              /* at most HOST_EEPROM_MAX */
     uint16_t settle_us;                /* converting sooner after a switch reads the old cell */
+    uint32_t adc_clock_hz;             /* a conversion takes 13 of its clocks */
 } host_config;
 
 /* What a test can look at afterwards. */

@@ -161,7 +161,7 @@ static host_config board_cfg(uint16_t tx_size)
     host_config c = {
         .rows = RIG_ROWS, .cols = RIG_COLS, .adc_channels = RIG_ADC_CHANNELS, .banks = RIG_BANKS,
         .baud = RIG_BAUD, .tx_size = tx_size, .eeprom_size = 4096,
-        .settle_us = RIG_SETTLE_US,
+        .settle_us = RIG_SETTLE_US, .adc_clock_hz = 16000000UL / RIG_ADC_PRESCALER,
     };
     return c;
 }
@@ -254,7 +254,7 @@ static void test_hello(void)
     CHECK(h->body[6] == RIG_ROWS && h->body[7] == RIG_COLS, "grid %ux%u", h->body[6], h->body[7]);
     CHECK(h->body[8] == 10, "adc bits %u", h->body[8]);
     CHECK(u32(h->body + 14) == 115200u, "baud %u", u32(h->body + 14));
-    CHECK(u16(h->body + 18) == 125, "adc clock %u kHz", u16(h->body + 18));
+    CHECK(u16(h->body + 18) == 250, "adc clock %u kHz", u16(h->body + 18));   /* 16 MHz / 64 */
     CHECK(u16(h->body + 20) == 20, "settle %u us", u16(h->body + 20));
     /* rig_board.h: ceil(n / 16) multiplexers, in banks of RIG_ADC_CHANNELS; 16 settles a bank. */
     unsigned banks = ((N + 15u) / 16u + RIG_ADC_CHANNELS - 1u) / RIG_ADC_CHANNELS;
@@ -532,7 +532,8 @@ static void test_newest_scan(void)
     const uint16_t levels[2] = {1000, 4000};
     const double tw = RIG_WIRE_MAX(RIG_GRID_HEADER + 2u * N) * 10.0 / RIG_BAUD;
     const double selects = (N + RIG_ADC_CHANNELS - 1) / RIG_ADC_CHANNELS;
-    const double ts = N * (104e-6 + STEP_US * 1e-6) + selects * (RIG_SETTLE_US + 2 * STEP_US) * 1e-6;
+    /* a conversion: 13 ADC clocks at 16 MHz / 64 = 250 kHz, 52 us */
+    const double ts = N * (52e-6 + STEP_US * 1e-6) + selects * (RIG_SETTLE_US + 2 * STEP_US) * 1e-6;
     const double enc = (RIG_WIRE_MAX(RIG_GRID_HEADER + 2u * N) + 15u) / 16u * 130e-6;
     const double allowed = 1.5 * ts + 1.5 * tw + enc + tw / 2;
     const int changes = 12;

@@ -44,16 +44,20 @@
 #define HOST_QUIET_US 3000000UL                     /* LED: host heard from "recently" */
 #define BLINK_US 1000000UL
 #define BUTTON_SAMPLE_US 1000UL
-/* Frame bytes CRC'd and COBS-encoded after each conversion start: done on the AVR well within
- * the 104 us the conversion takes, so the ADC never waits for the encoding. */
+/* Frame bytes CRC'd and COBS-encoded after a conversion starts, while the ADC works (about
+ * 1,100 cycles, 70 us on the AVR: longer than a 52 us conversion, so the AVR HAL chains a
+ * select position's conversions by interrupt and the ADC does not wait for the encoding). */
 #define FIN_CHUNK 16u
-/* Transmit-buffer bytes still to go when a frame's encoding may start: about what the wire
- * sends while the finisher encodes it (a chunk per conversion, ~104 us, 128 allowed), plus one
- * reply. Encoding starts no earlier, so a frame never waits behind another in the buffer (the
- * Mega's 1024 bytes hold most of a 16 x 16 frame besides the one going out), and no later, so
- * the wire does not idle. */
-#define FIN_LEAD ((uint16_t)((GRID_WIRE + FIN_CHUNK - 1u) / FIN_CHUNK * 128UL * (RIG_BAUD / 10UL) \
-                             / 1000000UL + SMALL_WIRE))
+/* Transmit-buffer bytes still to go when a frame's encoding may start: what the wire sends
+ * while the finisher encodes it, a chunk per conversion at 100 us a chunk (measured in simavr:
+ * 70-90 us, with the select changes' settle time). Encoding starts no earlier, so that a frame
+ * does not wait in the buffer (the Mega's 1024 bytes hold most of a 16 x 16 frame besides the
+ * one going out) while newer scans are taken, and no later, so that the wire does not idle.
+ * (It was 128 us a chunk and one reply more, 29 bytes, when a conversion took 104 us: each
+ * byte of lead is a byte-time, 94 us at 115200 baud in simavr, added to light-to-lamp.) */
+#define FIN_CHUNK_US 100UL
+#define FIN_LEAD ((uint16_t)((GRID_WIRE + FIN_CHUNK - 1u) / FIN_CHUNK * FIN_CHUNK_US \
+                             * (RIG_BAUD / 10UL) / 1000000UL))
 #define EE_CHUNK 16u            /* EEPROM bytes compared per pass (reads are fast, writes slow) */
 
 /* The EEPROM block: header, dark[n], bright[n] (u16, little-endian), CRC-16 over all before
@@ -795,13 +799,14 @@ void rig_setup(void)
     hal_watchdog_start();
 }
 
-/* Between any two jobs of a pass: a look at the ADC cheap enough to do often (the HAL call is
- * inlined in the link-time-optimised AVR builds); the finisher gets its chunk right after a
- * conversion starts, while the ADC works. */
+/* Between any two jobs of a pass: a look at the ADC cheap enough to do often; the finisher gets
+ * its chunk right after a conversion starts, while the ADC works. Only while it works: when
+ * the AVR HAL's interrupt has run ahead (the next conversion ended already), the scan catches
+ * up first, so that a select change is not held up by a chunk for each conversion behind. */
 #define SCAN()                                                          \
     do {                                                                \
-        if (S.phase == PH_CONVERT ? !hal_adc_busy() && convert_done()   \
-                                  : scan_other())                       \
+        if ((S.phase == PH_CONVERT ? !hal_adc_busy() && convert_done()  \
+                                   : scan_other()) && hal_adc_busy())   \
             fin_chunk();                                                \
     } while (0)
 

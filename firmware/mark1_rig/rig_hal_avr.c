@@ -166,37 +166,107 @@ int16_t hal_rx_read(void)
 
 /* ---- ADC ---------------------------------------------------------------------------------- */
 
-#if RIG_ADC_PRESCALER != 128
-#error "rig_hal_avr.c: only the ADC prescaler 128 is set up"
-#endif
+/* ADPS2:0 = log2(prescaler): 110 for 64, 111 for 128 (datasheet, ADCSRA). */
+#if RIG_ADC_PRESCALER == 64
+#define ADC_ON (_BV(ADEN) | _BV(ADPS2) | _BV(ADPS1))
+#elif RIG_ADC_PRESCALER == 128
 #define ADC_ON (_BV(ADEN) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0))
+#else
+#error "rig_hal_avr.c: the ADC prescaler must be 64 or 128 (rig_board.h)"
+#endif
+/* HELLO's adc_clock_khz is F_CPU / RIG_ADC_PRESCALER: the bits set must be that prescaler. */
+#if (1 << (ADC_ON & 7)) != RIG_ADC_PRESCALER
+#error "rig_hal_avr.c: ADC_ON's ADPS bits do not give RIG_ADC_PRESCALER"
+#endif
 
-void hal_adc_start(uint8_t adc_channel)
+/* The conversions of one select position are chained by the ADC interrupt: when one ends, the
+ * interrupt keeps its result and starts the next channel that has a cell at this position, the
+ * one the core asks for next (rig_core.c converts channel 0, 1, ... of each position in order).
+ * Polled from the main loop, a conversion ended on average 10 us (170 cycles) before the loop
+ * noticed and started the next: 20% on top of a 52 us conversion. The core sees the same
+ * one-at-a-time interface: hal_adc_start adopts a conversion the interrupt has started, busy
+ * and result are those of the channel it asked for. */
+static volatile uint16_t adc_val[RIG_ADC_CHANNELS];
+static volatile uint8_t adc_hw;      /* the channel converting now */
+static volatile uint8_t adc_next;    /* the first channel of this position not started yet */
+static volatile uint8_t adc_done;    /* channels below this have their result (in order) */
+static volatile bool adc_run;        /* a conversion runs */
+static uint8_t adc_last;             /* this position's last channel with a cell */
+static uint8_t adc_want;             /* the channel the core converts */
+
+static inline __attribute__((always_inline)) void adc_go(uint8_t ch)
 {
-    ADMUX = (uint8_t)(_BV(REFS0) | (adc_channel & 7u));    /* AVcc reference */
+    ADMUX = (uint8_t)(_BV(REFS0) | (ch & 7u));                /* AVcc reference */
 #ifdef MUX5
-    if (adc_channel & 8u)
+    if (ch & 8u)
         ADCSRB |= _BV(MUX5);
     else
         ADCSRB &= (uint8_t)~_BV(MUX5);
 #endif
-    ADCSRA = ADC_ON | _BV(ADSC);
+    /* ADIF written 1 clears a flag left by hal_entropy's polled conversions. */
+    ADCSRA = ADC_ON | _BV(ADIE) | _BV(ADIF) | _BV(ADSC);
+}
+
+ISR(ADC_vect)
+{
+    uint8_t ch = adc_hw;
+    adc_val[ch] = ADC;          /* before ADMUX changes: simavr converts when ADC is read */
+    uint8_t next = (uint8_t)(ch + 1u);
+    if (next <= adc_last) {
+        adc_go(next);
+        adc_hw = next;
+        adc_next = (uint8_t)(next + 1u);
+    } else {
+        adc_run = false;
+    }
+    adc_done = next;
+}
+
+void hal_adc_start(uint8_t adc_channel)
+{
+    adc_want = adc_channel;
+    if (adc_channel < adc_next)
+        return;                 /* the interrupt has started it (adc_next only grows) */
+    /* Another channel than the chain's: not what the scan does, but correct all the same. */
+    while (adc_run) {
+    }
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+    {
+        adc_hw = adc_channel;
+        adc_next = (uint8_t)(adc_channel + 1u);
+        adc_done = adc_channel;
+        adc_run = true;
+        adc_go(adc_channel);
+    }
 }
 
 bool hal_adc_busy(void)
 {
-    return (ADCSRA & _BV(ADSC)) != 0;
+    return adc_done <= adc_want;
 }
 
 uint16_t hal_adc_result(void)
 {
-    return ADC;
+    uint16_t v;
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE) { v = adc_val[adc_want]; }
+    return v;
 }
 
 /* ---- multiplexers, lamps, buttons, LED ---------------------------------------------------- */
 
 void hal_mux_select(uint8_t bank, uint8_t channel)
 {
+    /* The chain stops at this position's last cell: (bank * RIG_ADC_CHANNELS + ch) * 16 +
+     * channel < RIG_CELLS, as rig_core.c's next channel. The core moves on only after the
+     * last conversion has ended. */
+    while (adc_run) {
+    }
+    uint16_t muxes = (uint16_t)((RIG_CELLS - 1u - channel) / RIG_MUX_CHANNELS + 1u);  /* with a cell here */
+    uint16_t first = (uint16_t)bank * RIG_ADC_CHANNELS;
+    uint16_t here = muxes > first ? (uint16_t)(muxes - first) : 1u;
+    adc_last = (uint8_t)((here < RIG_ADC_CHANNELS ? here : RIG_ADC_CHANNELS) - 1u);
+    adc_next = 0;
+    adc_done = 0;
 #if RIG_BANK_PORT
     /* Every bank off, the select lines moved, then the chosen bank on (EN is active low), so
      * no two multiplexers ever drive one ADC input. */
@@ -325,7 +395,8 @@ uint32_t hal_entropy(void)
     /* The low bits of conversions of a channel no photocell uses (a floating pin on the Uno;
      * the 1.1 V bandgap on the Mega, whose 16 channels are all taken), mixed with Timer1 and
      * Timer0 read at each conversion's end: the timers drift against the ADC's noise. Called
-     * only when a new board id is drawn (first start), so its 1-2 ms wait is acceptable. */
+     * only when a new board id is drawn (first start), so its wait (12 conversions, under
+     * a millisecond) is acceptable. */
     uint32_t h = 0;
     for (uint8_t i = 0; i < 12; i++) {
 #if RIG_ADC_CHANNELS < 8
@@ -367,9 +438,11 @@ void hal_init(void)
     UCSR0C = _BV(UCSZ01) | _BV(UCSZ00);
     UCSR0B = _BV(RXEN0) | _BV(TXEN0) | _BV(RXCIE0);
 
-    /* ADC: AVcc reference, clock / 128, no auto trigger; digital inputs off on the photocell
-     * channels (less noise, less current). */
+    /* ADC: AVcc reference, clock / RIG_ADC_PRESCALER, no auto trigger; digital inputs off on the
+     * photocell channels (less noise, less current). */
     ADCSRA = ADC_ON;
+    adc_run = false;
+    adc_next = adc_done = 0;
 #ifdef ADCSRB
     ADCSRB = 0;
 #endif
