@@ -110,3 +110,20 @@ def test_light_levels_auto_inverts_only_a_mostly_light_border():
 def test_light_levels_refuses_a_bad_invert():
     with pytest.raises(ConfigError, match=r"invert must be True, False or 'auto', got 'yes'"):
         light_levels(np.zeros((4, 4)), size=4, invert="yes")
+
+
+def test_settings_are_keyword_only():
+    # bug caught: the `*` of a signature lost (a positional 20 then silently means the size)
+    with pytest.raises(TypeError):
+        Retina(20)
+    with pytest.raises(TypeError):
+        light_levels(np.zeros((4, 4)), 4)
+    with pytest.raises(TypeError):
+        Retina(size=2).sense(np.zeros((1, 2, 2)), np.random.default_rng(0))
+
+
+def test_the_border_is_all_four_edges_the_last_row_and_column_too():
+    pic = np.zeros((4, 4), dtype=np.float32)
+    pic[-1, :] = 1.0
+    pic[:, -1] = 1.0  # border mean (1 + 4 + 1 + 4) / 16 = 0.625: light paper, inverted
+    np.testing.assert_allclose(light_levels(pic, size=4), 1.0 - pic)
