@@ -1,0 +1,119 @@
+"""Experiments: held-out cards never share a photocell pattern with training, checked independently.
+
+Decks of centred squares and diamonds have about 32 photocell patterns in all, so a run that
+dropped the exclusion would show a test card to training almost surely. Patterns are recomputed
+here with the retina itself (``Retina.sense`` without noise), not with the key function under
+test. Written against the mutation run's survivors (docs/TESTING.md).
+"""
+
+import numpy as np
+import pytest
+
+from simulator import experiments as E
+from simulator.cards import Deck
+from simulator.errors import ConfigError
+from simulator.retina import Retina
+
+CENTRED = E._shapes("square", "diamond", shift=False)
+
+
+def _experiment(**kw):
+    settings = dict(name="t", title="centred squares and diamonds", deal=CENTRED, published="",
+                    trials=60, test_cards=4, machine={"a_units": 100})
+    return E.Experiment(**{**settings, **kw})
+
+
+def _capture(monkeypatch):
+    seen = {"train": []}
+    real = E.learn
+
+    def learn(machine, next_block, test, trials, **kw):
+        seen["test"], seen["threshold"] = test.cards, machine.s_threshold
+
+        def block(k):
+            b = next_block(k)
+            seen["train"].append(b.cards)
+            return b
+        return real(machine, block, test, trials, **kw)
+    monkeypatch.setattr(E, "learn", learn)
+    return seen
+
+
+def _patterns(cards, threshold):
+    return [tuple(row) for row in Retina(threshold=threshold).sense(cards)]
+
+
+@pytest.mark.parametrize("train_cards", [None, 20])  # a stream of new cards; a fixed set of 20
+def test_no_test_card_shows_the_photocells_a_training_card_showed(monkeypatch, train_cards):
+    # bug caught: the held-out deck dealt without excluding training's patterns (or training
+    # dealt without excluding the test's), which centred figures make certain to show
+    seen = _capture(monkeypatch)
+    r = E.run(_experiment(train_cards=train_cards), seed=2)
+    train = set(_patterns(np.concatenate(seen["train"]), seen["threshold"]))
+    test = _patterns(seen["test"], seen["threshold"])
+    assert not train & set(test)
+    assert r.test_seen_in_training == 0.0
+    assert (r.distinct_train_patterns, r.distinct_test_patterns) == (len(train), len(set(test)))
+    assert len(test) == 4 and sum(len(c) for c in seen["train"]) == 60
+
+
+@pytest.mark.parametrize("train_cards", [None, 20])
+def test_the_fraction_seen_is_counted_when_cards_do_repeat(monkeypatch, train_cards):
+    seen = _capture(monkeypatch)
+    monkeypatch.setattr(E, "deal_unseen", lambda deal, n, rng, exclude, **kw: deal(n, rng))
+    r = E.run(_experiment(train_cards=train_cards, test_cards=40), seed=2)
+    train = set(_patterns(np.concatenate(seen["train"]), seen["threshold"]))
+    test = _patterns(seen["test"], seen["threshold"])
+    fraction = sum(t in train for t in test) / len(test)
+    assert fraction > 0.5                        # about 32 pictures in all: they repeat
+    assert r.test_seen_in_training == pytest.approx(fraction, abs=1e-6)
+    assert r.distinct_test_patterns == len(set(test))
+
+
+def test_a_fixed_training_set_is_presented_in_whole_shuffled_passes(monkeypatch):
+    seen = _capture(monkeypatch)
+    E.run(_experiment(train_cards=20, trials=60), seed=2)
+    shown = np.concatenate(seen["train"])
+    assert len(shown) == 60
+    passes = [shown[i:i + 20] for i in (0, 20, 40)]
+    for p in passes[1:]:  # each pass is the same 20 cards, in its own order
+        assert sorted(map(bytes, passes[0].reshape(20, -1))) == sorted(map(bytes, p.reshape(20, -1)))
+
+
+def test_an_unknown_experiment_names_the_known_ones():
+    with pytest.raises(ConfigError, match=r"^unknown experiment 'nope'; choose one of left-right, "
+                                          r".*capacity.* \(or see 'mark1 experiment --list'\)$"):
+        E.get("nope")
+
+
+def test_trials_are_refused_for_a_run_that_trains_fixed_sets_its_own_way():
+    with pytest.raises(ConfigError, match=r"^capacity trains fixed sets its own way \(see its title\): "
+                                          r"--trials does not apply to it$"):
+        E.run("capacity", trials=10)
+
+
+def test_moved_cards_lose_what_leaves_the_grid():
+    card = np.arange(1, 10, dtype=np.float32).reshape(3, 3)
+    np.testing.assert_array_equal(E._moved(card, 1, 0), [[0, 1, 2], [0, 4, 5], [0, 7, 8]])
+    np.testing.assert_array_equal(E._moved(card, -1, 1), [[0, 0, 0], [2, 3, 0], [5, 6, 0]])
+    np.testing.assert_array_equal(E._moved(card, 0, -2), [[7, 8, 9], [0, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(E._moved(card, 0, 0), card)
+
+
+def test_random_cards_light_half_the_photocells_and_label_a_or_b():
+    deck = E.random_cards(400, np.random.default_rng(0))
+    assert deck.cards.shape == (400, 20, 20) and deck.class_names == ("A", "B")
+    assert set(np.unique(deck.cards)) == {0.0, 1.0}
+    assert 0.48 < deck.cards.mean() < 0.52        # 160,000 cells at p = 1/2: sd 0.00125
+    assert set(deck.labels.tolist()) == {0, 1} and 150 < deck.labels.sum() < 250
+
+
+def test_nearest_template_reads_every_block_of_512_test_cards():
+    a, b = np.zeros((20, 20), np.float32), np.zeros((20, 20), np.float32)
+    a[0, :5] = 1.0
+    b[10:15, 10] = 1.0
+    train = Deck(np.stack([a, b]), np.array([0, 1]), ("A", "B"))
+    labels = np.array([0, 1] * 300 + [1] * 100)   # 700 cards: a block of 512 and one of 188
+    cards = np.stack([a if k == 0 else b for k in labels[:600]] + [a] * 100)
+    assert E.nearest_template_accuracy(train, Deck(cards, labels, ("A", "B"))) == pytest.approx(600 / 700,
+                                                                                               abs=1e-6)
