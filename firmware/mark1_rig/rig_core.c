@@ -91,6 +91,7 @@ static struct {
     uint8_t bank, sel, ch, next_ch;
     uint16_t cell;              /* the cell being converted */
     uint32_t t_select;
+    uint32_t scan_t0, scan_us;  /* when this scan began; how long the last one took */
     bool cal_in_scan;
     bool frame_ready;
     bool fin_waited;            /* the frame to send waited for transmit room (counted once) */
@@ -341,6 +342,7 @@ static void scan_begin(void)
     S.bank = 0;
     S.sel = 0;
     select_now();
+    S.scan_t0 = S.t_select;
 }
 
 static void cal_scan_done(void)
@@ -358,6 +360,7 @@ static void cal_scan_done(void)
  * finisher is busy), and start the next one. */
 static void scan_complete(void)
 {
+    S.scan_us = hal_micros() - S.scan_t0;
     S.c.scans++;
     if (S.cal_in_scan)
         cal_scan_done();
@@ -380,7 +383,34 @@ static void scan_release(void)
         S.cur ^= 1;
         S.frame_ready = true;
     }
-    scan_begin();
+    S.phase = PH_BEGIN;         /* the next scan begins when scan_due() says */
+}
+
+/* On a wire-bound grid the next scan begins just in time: so that it ends when the finisher
+ * will take it, which is when the transmit buffer, the frame being encoded or waiting for room
+ * and the complete scan waiting for the finisher have gone out down to FIN_LEAD bytes (at 10
+ * bit-times a byte; simavr's 11 make it end a little early). Scanned back to back instead, a
+ * light change waited on average half a scan more: for the scan that held it to end, and then
+ * behind newer scans that only replaced each other. The last scan's length, an eighth and
+ * SCAN_SLACK_US are allowed for the next one (the ADC is chained by interrupt and the finisher
+ * works between scans, so one scan is as long as the next). Not streaming, or scan-bound, it
+ * begins at once. */
+#define SCAN_SLACK_US 500UL
+static bool scan_due(void)
+{
+    if (!S.streaming)
+        return true;
+    uint16_t pending = (uint16_t)(S.tx_cap - hal_tx_free());
+    if (S.out_kind == OUT_FILLING)
+        pending += GRID_WIRE;
+    else if (S.out_kind != OUT_NONE)
+        pending += S.out_len;
+    if (S.frame_ready && S.fin_state != FIN_FRAME)
+        pending += GRID_WIRE;
+    if (pending <= FIN_LEAD)
+        return true;
+    uint32_t wait_us = (uint32_t)(pending - FIN_LEAD) * (10000000UL / RIG_BAUD);
+    return wait_us <= S.scan_us + S.scan_us / 8u + SCAN_SLACK_US;
 }
 
 /* The conversion of cell S.cell on ADC channel ch starts; the next channel of the same select
@@ -424,7 +454,8 @@ static bool scan_other(void)
 {
     switch (S.phase) {
     case PH_BEGIN:
-        scan_begin();
+        if (scan_due())
+            scan_begin();
         return false;
     case PH_HOLD:
         scan_release();
@@ -834,8 +865,8 @@ void rig_poll(void)
     cal_step();
     SCAN();
     ee_step();
-    if (S.phase == PH_HOLD)
-        fin_chunk();        /* the scan waits for the finisher: nothing to overlap with */
+    if (S.phase == PH_HOLD || S.phase == PH_BEGIN)
+        fin_chunk();        /* no conversion to overlap with: the scan waits */
     SCAN();
 }
 
