@@ -197,9 +197,84 @@ def _command(tests: list[str], seed: int) -> list[str]:
             f"--hypothesis-seed={seed}", *tests]
 
 
+#: Imported once by the runner, before it forks a child per mutant: a mutant's run then pays
+#: only for the project's own modules and its tests, not for numpy's, numba's or pytest's import.
+PRELOAD = ("numpy", "numba", "PIL.Image", "pytest", "hypothesis", "_pytest.python", "scipy.special",
+           "sklearn.linear_model", "tomllib", "zipfile", "json")
+FORK = hasattr(os, "fork")
+
+
+def preload(tree: Path) -> None:
+    os.environ.update({k: v for k, v in _env(tree).items() if k != "PYTHONPATH"})
+    sys.dont_write_bytecode = True
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    if any(m == "simulator" or m.startswith("simulator.") for m in sys.modules):
+        raise SystemExit("the runner imported the project before forking: mutants would not be seen")
+
+
+def _forked(tree: Path, tests: list[str], seed: int, timeout: float) -> tuple[str, str, float]:
+    out = tree / ".mutant-output"
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: run pytest on the copy, in its own process group
+        code = 3
+        try:
+            os.setsid()
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.chdir(tree)
+            sys.path.insert(0, str(tree))
+            import pytest
+
+            code = int(pytest.main(_command(tests, seed)[3:]))
+            mod = sys.modules.get("simulator")
+            if mod is not None and not str(mod.__file__).startswith(str(tree)):
+                print(f"mutation: the tests imported {mod.__file__}, not the copy's", flush=True)
+                code = 3
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    deadline = start + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(pid, 9)
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+            return "timeout", "", time.monotonic() - start
+        time.sleep(0.05)
+    seconds = time.monotonic() - start
+    code = os.waitstatus_to_exitcode(status)
+    text = out.read_text(encoding="utf-8", errors="replace") if out.exists() else ""
+    return _outcome(code, text, seconds)
+
+
+def _outcome(code: int, text: str, seconds: float) -> tuple[str, str, float]:
+    if code == 0:
+        return "survived", "", seconds
+    if code in (1, 2):  # tests failed / collection error
+        m = re.search(r"^(?:FAILED|ERROR) (\S+)", text, re.M)
+        return "killed", (m.group(1) if m else "collection/import"), seconds
+    return "error", text[-2000:], seconds
+
+
 def run_tests(tree: Path, tests: list[str], seed: int, timeout: float) -> tuple[str, str, float]:
     """(outcome, first failing test, seconds) of the tests in ``tree``."""
     shutil.rmtree(tree / ".hypothesis", ignore_errors=True)  # no examples carried between mutants
+    if FORK:
+        return _forked(tree, tests, seed, timeout)
     start = time.monotonic()
     proc = subprocess.Popen(_command(tests, seed), cwd=tree, env=_env(tree), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -209,14 +284,7 @@ def run_tests(tree: Path, tests: list[str], seed: int, timeout: float) -> tuple[
         os.killpg(proc.pid, 9)
         proc.communicate()
         return "timeout", "", time.monotonic() - start
-    seconds = time.monotonic() - start
-    text = out.decode("utf-8", "replace")
-    if proc.returncode == 0:
-        return "survived", "", seconds
-    if proc.returncode in (1, 2):  # tests failed / collection error
-        m = re.search(r"^(?:FAILED|ERROR) (\S+)", text, re.M)
-        return "killed", (m.group(1) if m else "collection/import"), seconds
-    return "error", text[-2000:], seconds
+    return _outcome(proc.returncode, out.decode("utf-8", "replace"), time.monotonic() - start)
 
 
 def warm(tree: Path) -> None:
@@ -385,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worktree", action="store_true",
                         help="copy the working tree's files as they are now (default: the last commit)")
     parser.add_argument("--list", action="store_true", help="only print the mutants, run nothing")
+    parser.add_argument("--no-fork", action="store_true",
+                        help="start a new Python for each mutant instead of forking a preloaded one")
     parser.add_argument("--report-only", action="store_true", help="remake the report from mutation/results/")
     args = parser.parse_args(argv)
 
@@ -418,6 +488,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         for t in trees:
             warm(t)
+        global FORK
+        FORK = FORK and not args.no_fork
+        if FORK:
+            preload(trees[0])
         results_dir.mkdir(exist_ok=True)
         for m in modules:
             result = run_module(m, config["modules"][m], config["run"], trees, config["run"]["operators"])
