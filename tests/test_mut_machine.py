@@ -10,7 +10,7 @@ every run, whatever the batch size that would normally pick it.
 import numpy as np
 import pytest
 
-from simulator import MarkI
+from simulator import ConfigError, MarkI
 from simulator.kernels import engine
 from simulator.plugboard import Plugboard
 
@@ -251,3 +251,91 @@ def test_counters_then_reset_weights_zeroes_them_and_keeps_wiring_and_classes(en
     assert (m.presentations_, m.errors_, m.corrections_) == (0, 0, 0)
     assert not m.weights_.any() and not m.bias_.any()
     assert m.plugboard_ is wiring and m.n_classes_ == 3
+
+
+# ------------------------------------------------------------------ the public surface, by hand
+def test_a_trace_reads_mistakes_off_the_wrong_counts():
+    """Card 1 (sum 0): wrong; card 2 (same card, now w0 = 1): right."""
+    m = hand_machine(rule="alpha", weight_limit=None)
+    trace = train(m, "numpy", np.concatenate([card(0), card(0)]), [1, 1])
+    assert trace.mistakes.tolist() == [True, False]
+
+
+def test_as_many_wires_as_photocells_and_one_more():
+    """A 2 x 2 retina has 4 photocells: 2 + 2 wires per A-unit fit, 3 + 2 do not."""
+    m = MarkI(seed=0, retina_size=2, a_units=3, excitatory=2, inhibitory=2, a_threshold=0.0)
+    assert m.associate(card(0, 1, 2, 3)).tolist() == [[1, 1, 1]]  # 2 lit - 2 lit = 0 >= 0
+    with pytest.raises(ConfigError, match=r"^an A-unit cannot take 5 connections from 4 photocells$"):
+        MarkI(seed=0, retina_size=2, excitatory=3, inhibitory=2).reset_weights()
+
+
+def test_noise_free_presentations_draw_nothing_and_noise_is_added():
+    """Without noise the generator is not touched. With it, look's S-units are the card plus
+    the generator's next normal draws (float32), thresholded: worked out here from a copy of
+    the generator, so the sign and the size of the noise are both checked."""
+    m = MarkI(seed=3)
+    m.reset_weights()
+    state = m.rng_.bit_generator.state
+    m.associate(np.full((2, 20, 20), 0.5, np.float32))
+    assert m.rng_.bit_generator.state == state
+    m = MarkI(seed=3, photocell_noise=0.2)
+    m.reset_weights()
+    twin = np.random.default_rng()
+    twin.bit_generator.state = m.rng_.bit_generator.state
+    c = np.zeros((20, 20), np.float32)
+    c[:10] = 0.6
+    s, _, _ = m.look(c)
+    light = c.ravel() + twin.normal(0.0, 0.2, size=400).astype(np.float32)
+    np.testing.assert_array_equal(s, (light >= np.float32(0.5)).astype(np.float32))
+    assert 0 < s[:200].sum() < 200 and 0 < s[200:].sum() < 200
+
+
+def test_look_shows_a_photocell_lit_exactly_at_its_threshold():
+    m = hand_machine()
+    c = np.array([[0.5, 0.49], [0.0, 1.0]], np.float32)
+    s, a, r = m.look(c)
+    assert s.tolist() == [1.0, 0.0, 0.0, 1.0] and a.tolist() == [1, 0, 0]
+
+
+def test_labels_up_to_the_most_classes_and_one_past_the_classes_set():
+    """class_count is at most 256: labels up to 255 make 256 classes (binary on 8 R-units);
+    after set_classes(2), a label 2 is refused, naming it."""
+    m = MarkI(seed=0, a_units=16)
+    cards = np.zeros((2, 20, 20), np.float32)
+    m.train(cards, [0, 255])
+    assert m.n_classes_ == 256
+    with pytest.raises(ConfigError, match=r"^labels go up to 256: 257 classes, more than the 256 allowed$"):
+        MarkI(seed=0, a_units=16).train(cards, [0, 256])
+    m = MarkI(seed=0, a_units=16)
+    m.set_classes(2)
+    with pytest.raises(ConfigError, match=r"^label 2 but the machine was trained on 2 classes; reset it"):
+        m.train(cards, [1, 2])
+    m.train(cards, [1, 1])
+
+
+def test_score_names_the_shape_of_labels_given_as_a_table():
+    m = hand_machine(coding="binary")
+    m.set_classes(2)
+    with pytest.raises(ConfigError, match=r"^need one label per card: 2 cards, labels of shape \(1, 2\)$"):
+        m.score(np.concatenate([card(0), card(1)]), [[0, 1]])
+    with pytest.raises(ConfigError, match=r"^need one label per card: 2 cards, 3 labels$"):
+        m.score(np.concatenate([card(0), card(1)]), [0, 1, 1])
+
+
+def test_cards_go_through_in_chunks_of_bounded_cells():
+    """Chunks of CHUNK cards, or of CHUNK_CELLS (card, A-unit) pairs for wide machines:
+    4096 cards of 512 A-units, 2048 of 2048 (4 x 2**20 / 2048)."""
+    cards = np.zeros((5000, 20, 20), np.float32)
+    assert [s for s, _ in MarkI(seed=0)._light(cards)] == [0, 4096]
+    wide = MarkI(seed=0, a_units=2048)
+    assert [(s, len(x)) for s, x in wide._light(cards)] == [(0, 2048), (2048, 2048), (4096, 904)]
+
+
+def test_settings_are_keyword_only():
+    with pytest.raises(TypeError):
+        MarkI(1)
+    m = hand_machine(coding="binary")
+    with pytest.raises(TypeError):
+        m.train(card(0), [1], 2)
+    with pytest.raises(TypeError):
+        m.fit(card(0), [1], 2)
