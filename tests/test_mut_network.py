@@ -91,20 +91,20 @@ def test_online_order_is_shuffled_with_an_rng_and_kept_without():
 
 
 def test_step_moves_weights_and_biases_against_the_gradient():
-    """x = 2, t = 1 at w = b = 0: error -1, dE/dw = -2, dE/db = -1; rate 0.5: w = 1, b = 0.5;
+    """x = 2, t = 2 at w = b = 0: error -2, dE/dw = -4, dE/db = -2; rate 0.5: w = 2, b = 1;
     with biases=False the bias stays 0. A second step without backward is refused."""
     net = line()
-    g = net.backward([[2.0]], [1.0])
-    assert g.weights[0].tolist() == [[-2.0]] and g.biases[0].tolist() == [-1.0]
-    assert g.loss == 0.5
+    g = net.backward([[2.0]], [2.0])
+    assert g.weights[0].tolist() == [[-4.0]] and g.biases[0].tolist() == [-2.0]
+    assert g.loss == 2.0
     net.step(0.5)
-    assert wb(net) == (1.0, 0.5)
+    assert wb(net) == (2.0, 1.0)
     with pytest.raises(ConfigError, match=r"no gradients yet: call backward\(X, Y\) before step\(\)"):
         net.step(0.5)
     net = line()
-    net.backward([[2.0]], [1.0])
+    net.backward([[2.0]], [2.0])
     net.step(0.5, biases=False)
-    assert wb(net) == (1.0, 0.0)
+    assert wb(net) == (2.0, 0.0)
 
 
 def test_cross_entropy_delta_is_out_minus_target():
@@ -318,6 +318,10 @@ def test_arguments_after_the_data_are_keyword_only():
 def test_passes_are_kept_as_given():
     import dataclasses
 
-    fp = line(1.0).forward([[1.0]])
+    net = line(1.0)
+    fp = net.forward([[1.0]])
     with pytest.raises(dataclasses.FrozenInstanceError):
         fp.nets = []
+    g = net.backward([[1.0]], [1.0])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        g.loss = 0.0
