@@ -180,14 +180,22 @@ def curves_picture(series, *, title: str, subtitle: str = "", criterion: float =
         d.line([(xx, top), (xx, bottom)], fill=GRID)
         d.text((xx, bottom + 8), f"{10 ** k:,}", font=small, fill=TEXT, anchor="mt")
     d.line([(left, y(criterion)), (right, y(criterion))], fill=BLUE, width=1)
-    d.text((right, y(criterion) - 4), f"criterion {criterion:.0%}", font=small, fill=BLUE, anchor="rb")
+    if len(series) > 1:  # at the left, where curves are still low, so none hides it
+        d.text((left + 8, y(criterion) - 4), f"criterion {criterion:.0%}", font=small, fill=BLUE,
+               anchor="lb")
+    else:
+        d.text((right, y(criterion) - 4), f"criterion {criterion:.0%}", font=small, fill=BLUE,
+               anchor="rb")
     for n, (_, _, band) in enumerate(series):
-        if band is not None:  # shaded a third of the way from the background to the colour
+        if band is not None:  # translucent, so where bands overlap each still shows
             colour = CURVE_COLOURS[n % len(CURVE_COLOURS)]
-            shade = tuple(b + (c - b) // 3 for b, c in zip(BACKGROUND, colour))
             low, high = band
-            d.polygon([(x(t), y(a)) for t, a in low] + [(x(t), y(a)) for t, a in high[::-1]],
-                      fill=shade)
+            overlay = Image.new("RGBA", size, (0, 0, 0, 0))
+            ImageDraw.Draw(overlay).polygon(
+                [(x(t), y(a)) for t, a in low] + [(x(t), y(a)) for t, a in high[::-1]],
+                fill=(*colour, 64))
+            img = Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
+            d = ImageDraw.Draw(img)
     for n, (label, curve, _) in enumerate(series):
         colour = CURVE_COLOURS[n % len(CURVE_COLOURS)]
         points = [(x(t), y(a)) for t, a in curve]

@@ -180,8 +180,8 @@ def main(argv=None) -> int:
                    f"{TRIALS:,}", v["median"], v["band"]) for key, v in summary.items()]
         write_curves(series, args.chart,
                      title="Left/right cards: Rosenblatt's alpha rule and Widrow-Hoff LMS",
-                     subtitle=f"one plugboard and one card stream per seed; median over seeds "
-                              f"0-{args.seeds - 1}, shaded: middle half of seeds; held-out cards")
+                     subtitle=f"held-out cards; median of seeds 0-{args.seeds - 1}, shaded: the "
+                              "middle half; one wiring, one card stream a seed")
     except Mark1Error as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
