@@ -279,3 +279,35 @@ def test_mark1_experiment_lms_json_and_plot_give_every_machine(tmp_path, capsys)
         assert m["learning_curve"][-1][0] == 40 and len(m["learning_curve"]) == len(got["curve"])
     pixels = set(map(tuple, np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3).tolist()))
     assert all(c in pixels for c in CURVE_COLOURS[:3])   # three curves drawn, one colour each
+
+
+def test_the_chart_summary_takes_medians_and_the_middle_half_over_seeds():
+    from types import SimpleNamespace
+
+    from simulator import lms
+
+    def run(accs, ttc):  # one seed: the three machines' curves at checkpoints 1 and 2
+        return SimpleNamespace(details={"machines": [
+            {"learning_curve": [[1, a[0]], [2, a[1]]], "trials_to_criterion": t,
+             "test_accuracy": a[1], "training_mistakes": 3, "test_squared_error": 0.5}
+            for a, t in zip(accs, ttc)]})
+    seeds = [run([(0.5, 0.6)] * 3, [2, None, 1]), run([(0.7, 0.8)] * 3, [None, None, 2]),
+             run([(1.0, 1.0)] * 3, [1, None, 2])]
+    got = lms.summarise(seeds)
+    alpha = got["alpha"]
+    assert alpha["median"] == [[1, 0.7], [2, 0.8]]          # the median, not the mean (0.733)
+    low, high = alpha["band"]                               # numpy's linear 25% and 75%
+    assert [t for t, _ in low] == [t for t, _ in high] == [1, 2]
+    assert [a for _, a in low] == pytest.approx([0.6, 0.7])
+    assert [a for _, a in high] == pytest.approx([0.85, 0.9])
+    assert (alpha["to_criterion"], alpha["reached"]) == (2, 2)   # a seed never there counts last
+    assert got["lms eta 1"]["reached"] == 0
+    assert got["lms eta 0.1"]["final_range"] == (0.6, 1.0)
+
+
+def test_the_chart_command_refuses_no_seeds_in_one_line(capsys, tmp_path):
+    from simulator import lms
+
+    assert lms.main(["--chart", str(tmp_path / "c.png"), "--seeds", "0"]) == 2
+    assert capsys.readouterr().err == "error: --seeds must be at least 1\n"
+    assert not (tmp_path / "c.png").exists()
