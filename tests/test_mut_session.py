@@ -1,0 +1,172 @@
+"""The session's corners pinned by hand: class numbers at their ends, a half trial exactly elapsed,
+the retina's edge under the finger, speeds at the bounds, what a reset of the potentiometers clears.
+
+Written against the mutation run's survivors (docs/TESTING.md).
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from simulator import experiments as E
+from simulator.errors import ConfigError, Mark1Error
+from simulator.session import LEARNED_STREAK, SPEEDS, Session
+
+
+@pytest.fixture(scope="module")
+def session():
+    return Session(seed=3)
+
+
+def _fresh(session):
+    session.reset()
+    return session
+
+
+@pytest.mark.parametrize("label, name", [(0, "LEFT"), (1, "RIGHT"), (2, "nothing"), (-1, "nothing"),
+                                         (None, "nothing")])
+def test_class_numbers_name_a_class_only_from_0_to_the_last(session, label, name):
+    assert session.name(label) == name
+    assert session.view().name(label) == name
+
+
+def test_teaching_takes_the_classes_from_0_to_the_last_and_refuses_the_next(session):
+    s = _fresh(session)
+    for bad in (2, -1):
+        with pytest.raises(Mark1Error, match=rf"^no class {bad}; this experiment has 2$"):
+            s.teach(bad)
+    assert s.machine.presentations_ == 0
+    s.teach(1)
+    s.teach(0)
+    assert s.machine.presentations_ == 2
+
+
+def test_an_answer_of_class_0_is_shown_as_class_0(session):
+    s = _fresh(session)
+    for _ in range(60):  # train until the machine answers LEFT on a LEFT card
+        s.step()
+        s.deal()
+        if s.card_label == 0 and s.answer == 0:
+            break
+    assert s.card_label == 0 and s.answer == 0
+    v = s.view()
+    assert v.answer == 0 and v.answer_name == "LEFT"
+    np.testing.assert_array_equal(v.class_lamps, [True, False])
+
+
+def test_a_trial_takes_one_period_the_correction_landing_exactly_at_its_half(session):
+    s = _fresh(session)
+    s.speed = 2.0                   # a period of 0.5 s: 0.25 s to deal, 0.25 s to correct
+    s.running = True
+    s.update(0.125)
+    assert s.card_origin == "blank"   # not yet half a period
+    s.update(0.125)                 # exactly half a period: the card is dealt
+    assert s.card_origin == "card" and s.machine.presentations_ == 0
+    s.update(0.25)                  # exactly the other half: the trainer corrects
+    assert s.machine.presentations_ == 1
+    s.update(0.5)                   # one whole period: one more trial
+    assert s.machine.presentations_ == 2
+    s.running = False
+
+
+def test_the_finger_paints_up_to_the_retinas_edge_and_not_beyond(session):
+    s = _fresh(session)
+    n = s.machine.retina_size
+    s.paint_cells([(n, 0), (0, n), (-1, 0), (0, -1)], 1.0)
+    assert s.card.sum() == 0 and s.card_origin == "blank"   # all off the retina: nothing looked
+    s.paint_cells([(n - 1, n - 1), (0, 0)], 1.0)
+    assert s.card[n - 1, n - 1] == 1.0 and s.card[0, 0] == 1.0 and s.card.sum() == 2.0
+    assert s.card_origin == "drawing" and not s.demo
+    version = s.version
+    s.paint_cells([(0, 0)], 1.0)    # no cell changes: no new look
+    assert s.version == version
+
+
+@pytest.mark.parametrize("speed", [0, -1.0, float("inf"), float("nan"), True, "2"])
+def test_speeds_outside_0_to_infinity_are_refused_in_one_line(speed):
+    with pytest.raises(ConfigError, match=r"^speed must be a number of trials a second above 0, got "):
+        Session(speed=speed)
+
+
+def test_a_tiny_speed_is_taken(session):
+    assert Session(speed=1e-9).speed == 1e-9
+
+
+def test_faster_and_slower_step_through_the_speeds_and_stop_at_the_ends(session):
+    s = _fresh(session)
+    s.speed = SPEEDS[0]
+    s.faster(-1)
+    assert s.speed == SPEEDS[0]
+    s.faster(1)
+    assert s.speed == SPEEDS[1]
+    s.faster(len(SPEEDS) + 3)
+    assert s.speed == SPEEDS[-1]
+    s.speed = 3.5                   # between 2 and 4, nearer 4: faster from there is 10
+    s.faster(1)
+    assert s.speed == 10.0
+    s.speed = 3.0                   # a tie between 2 and 4 counts as 2: faster is 4
+    s.faster(1)
+    assert s.speed == 4.0
+    s.speed = 2.0
+
+
+def test_centring_the_potentiometers_starts_the_count_again(session):
+    # bug caught (issue 13): the reset keeping the streak counter, so "Learned!" came early
+    s = _fresh(session)
+    for _ in range(40):
+        s.step()
+    assert s.streak > 0 or s.mistakes > 0
+    s.reset_weights()
+    assert (s.streak, s.mistakes, s.curve, s.learned_at, s.demo, s.message) == (0, 0, [], None, True, "")
+    assert not s.machine.weights.any() and s.correction is None
+    assert s.log[-1] == "potentiometers centred: the machine has forgotten everything"
+    assert s.view().weights_version == s.weights_version and not s.view().weights.any()
+
+
+def test_learned_after_exactly_the_streak(session):
+    s = _fresh(session)
+    said = []
+    for _ in range(400):
+        s.step()
+        said.append(s.streak)
+        if s.learned_at is not None:
+            break
+    assert s.learned_at == s.machine.presentations_ and said[-1] == LEARNED_STREAK
+    assert max(said[:-1]) < LEARNED_STREAK
+    assert s.message.startswith(f"Learned! No mistake in {LEARNED_STREAK} trials (trial {s.learned_at}).")
+    assert not s.demo and not s.running
+
+
+def test_the_curve_counts_mistakes_per_block_of_ten_trials(session):
+    s = _fresh(session)
+    wrong = []
+    for _ in range(25):
+        before = s.mistakes
+        s.step()
+        wrong.append(s.mistakes - before)
+    assert s.curve == [sum(wrong[:10]), sum(wrong[10:20])]
+
+
+@pytest.mark.parametrize("classes, coding", [(8, "winner"), (9, "binary")])
+def test_one_lamp_per_class_up_to_eight_classes_then_binary(monkeypatch, classes, coding):
+    letters = E.LETTERS[:classes]
+    exp = dataclasses.replace(E.EXPERIMENTS["letters"], name="some-letters", deal=E._letters(letters))
+    monkeypatch.setitem(E.EXPERIMENTS, "some-letters", exp)
+    s = Session(seed=1, experiment="some-letters")
+    assert s.view().coding == coding and s.class_names == tuple(letters)
+    names = s.view().r_names
+    assert names == (tuple(letters) if coding == "winner" else tuple(f"bit {i}" for i in range(8)))
+
+
+def test_the_wires_of_the_last_photocell_and_the_last_a_unit_are_given_and_no_further(session):
+    s = _fresh(session)
+    n, a = s.machine.retina_size ** 2, s.machine.a_units
+    s.wires_of_photocell(n - 1)
+    s.wires_of_a_unit(a - 1)
+    with pytest.raises(IndexError, match=rf"^no photocell {n}; the retina has {n}$"):
+        s.wires_of_photocell(n)
+    with pytest.raises(IndexError, match=r"^no photocell -1"):
+        s.wires_of_photocell(-1)
+    with pytest.raises(IndexError, match=rf"^no A-unit {a}; the machine has {a}$"):
+        s.wires_of_a_unit(a)
