@@ -325,3 +325,10 @@ def test_passes_are_kept_as_given():
     g = net.backward([[1.0]], [1.0])
     with pytest.raises(dataclasses.FrozenInstanceError):
         g.loss = 0.0
+
+
+def test_cross_entropy_refusal_names_the_output_layers_activation():
+    """Three layers: the message names the output's tanh, not the hidden layers' sigmoid."""
+    with pytest.raises(ConfigError, match=r"needs output_activation 'sigmoid', got 'tanh'; or use loss"):
+        Network(sizes=(1, 2, 2, 1), output_activation="tanh", loss="cross_entropy",
+                rng=np.random.default_rng(0)).predict([[0.0]])
