@@ -141,3 +141,21 @@ def test_random_wiring_without_connections_is_empty():
                           rng=np.random.default_rng(0))
     assert pb.excitatory_idx.shape == (3, 0) and pb.inhibitory_idx.shape == (3, 0)
     np.testing.assert_array_equal(pb.matrix(), np.zeros((4, 3)))
+
+
+def test_a_unit_whose_every_wire_is_one_photocell_is_netted_too():
+    pb = Plugboard(np.array([[3, 3]]), np.zeros((1, 0), int), np.zeros(1, np.float32), n_inputs=4)
+    cells, signs = pb.wires()
+    np.testing.assert_array_equal(cells, [[3]])
+    np.testing.assert_array_equal(signs, [[2]])
+
+
+@pytest.mark.parametrize("a_units, groups, k", [(131_072, 4, 5), (131_073, 5, 4)])
+def test_the_table_takes_groups_of_5_up_to_exactly_its_byte_limit(a_units, groups, k):
+    # 20 photocells in groups of 5: 4 groups x 32 patterns x 131,072 units = 16 MiB exactly,
+    # TABLE_BYTES: allowed; one unit more and groups of 4 (5 x 16 x 131,073, 10.5 MB) are taken
+    pb = Plugboard(np.zeros((a_units, 1), int), np.zeros((a_units, 0), int),
+                   np.zeros(a_units, np.float32), n_inputs=20)
+    table = pb.table()
+    assert table.shape == (groups, 2 ** k, a_units)
+    assert table[0, 1, 0] == 1 and table[0, 0, 0] == 0 and table[1:].sum() == 0  # cell 0: bit 0
