@@ -159,3 +159,8 @@ def test_the_table_takes_groups_of_5_up_to_exactly_its_byte_limit(a_units, group
     table = pb.table()
     assert table.shape == (groups, 2 ** k, a_units)
     assert table[0, 1, 0] == 1 and table[0, 0, 0] == 0 and table[1:].sum() == 0  # cell 0: bit 0
+
+
+def test_random_wiring_takes_its_settings_by_keyword_only():
+    with pytest.raises(TypeError):
+        Plugboard.random(4, 3, 1, 1, 0.0, np.random.default_rng(0))
