@@ -164,3 +164,11 @@ def test_the_table_takes_groups_of_5_up_to_exactly_its_byte_limit(a_units, group
 def test_random_wiring_takes_its_settings_by_keyword_only():
     with pytest.raises(TypeError):
         Plugboard.random(4, 3, 1, 1, 0.0, np.random.default_rng(0))
+
+
+def test_a_photocell_taken_twice_after_the_first_is_netted():
+    # cells in order 1, 2, 2: the repeat is not at the front of the column
+    pb = Plugboard(np.array([[1, 2]]), np.array([[2]]), np.zeros(1, np.float32), n_inputs=4)
+    cells, signs = pb.wires()
+    np.testing.assert_array_equal(cells, [[1]])
+    np.testing.assert_array_equal(signs, [[1]])
