@@ -339,3 +339,16 @@ def test_settings_are_keyword_only():
         m.train(card(0), [1], 2)
     with pytest.raises(TypeError):
         m.fit(card(0), [1], 2)
+
+
+def test_partial_fit_classes_are_zero_to_k_minus_one_in_any_order():
+    """Two classes are the fewest: [0, 1] (or [1, 0]) declares them; [0] and [0, 2] are refused."""
+    for classes in ([0, 1], [1, 0]):
+        m = hand_machine(coding="binary").partial_fit(card(0), [0], classes=classes)
+        assert m.n_classes_ == 2 and m.presentations_ == 1
+    m = hand_machine(r_units=2, coding="binary").partial_fit(card(0), [0], classes=np.arange(3))
+    assert m.n_classes_ == 3
+    refused = r"^classes must be the labels 0 to k-1 \(k >= 2\), e\.g\. \[0, 1\]"
+    for bad in ([0], [0, 2], [[0, 1]], [0.0, 1.0]):
+        with pytest.raises(ConfigError, match=refused):
+            hand_machine(coding="binary").partial_fit(card(0), [0], classes=bad)
