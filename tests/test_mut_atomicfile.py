@@ -147,3 +147,31 @@ def test_only_a_dead_writers_temporary_of_this_target_is_removed(tmp_path):
         (tmp_path / n).write_bytes(b"")
     assert remove_stale_temporaries(target) == [names["dead"]]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(v for k, v in names.items() if k != "dead")
+
+
+def test_the_temporary_of_a_255_byte_name_fits_even_with_a_10_digit_pid(tmp_path, monkeypatch):
+    # ".{stem}.{pid}.{8 random}.tmp" must fit NAME_MAX for the largest pid a system may give
+    monkeypatch.setattr(os, "getpid", lambda: 4_294_967_295)
+    target = tmp_path / ("n" * NAME_MAX)
+    write_atomically(target, lambda fh: fh.write(b"ok"))
+    assert target.read_bytes() == b"ok"
+
+
+def test_check_writable_takes_probe_by_keyword_only(tmp_path):
+    with pytest.raises(TypeError):
+        check_writable(tmp_path / "x", False)
+
+
+@pytest.mark.parametrize("error, code, said", [
+    (OSError(errno.EROFS, "Read-only file system"), errno.EROFS, "Read-only file system"),
+    (OSError("no reason given"), errno.EACCES, "no reason given"),
+])
+def test_a_temporary_that_cannot_be_created_is_one_line_keeping_the_reason(tmp_path, monkeypatch,
+                                                                           error, code, said):
+    def refuse(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(OSError, match=rf"^\[Errno {code}\] cannot create files in {tmp_path} \({said}\); "
+                                      r"choose another place: ") as info:
+        write_atomically(tmp_path / "x", lambda fh: fh.write(b""))
+    assert info.value.errno == code
