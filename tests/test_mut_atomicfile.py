@@ -142,6 +142,7 @@ def test_only_a_dead_writers_temporary_of_this_target_is_removed(tmp_path):
         "mine": f".t.bin.{os.getpid()}.abcdef12.tmp",
         "other target": f".u.bin.{dead}.abcdef12.tmp",
         "not ours": f".t.bin.{dead}.ABCDEF12.tmp",
+        "not a pid": f".t.bin.{10**30}.abcdef12.tmp",   # os.kill overflows: left alone
     }
     for n in names.values():
         (tmp_path / n).write_bytes(b"")
@@ -175,3 +176,12 @@ def test_a_temporary_that_cannot_be_created_is_one_line_keeping_the_reason(tmp_p
                                       r"choose another place: ") as info:
         write_atomically(tmp_path / "x", lambda fh: fh.write(b""))
     assert info.value.errno == code
+
+
+def test_a_write_creates_one_temporary_file_the_probe_is_the_write_itself(tmp_path, monkeypatch):
+    created = []
+    real_create = atomicfile._create
+    monkeypatch.setattr(atomicfile, "_create",
+                        lambda tmp, path: created.append(tmp) or real_create(tmp, path))
+    write_atomically(tmp_path / "x", lambda fh: fh.write(b"1"))
+    assert len(created) == 1
