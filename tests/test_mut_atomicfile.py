@@ -14,6 +14,8 @@ import pytest
 from simulator import atomicfile
 from simulator.atomicfile import (
     NAME_MAX,
+    _alive,
+    _name_max,
     check_writable,
     real_target,
     remove_stale_temporaries,
@@ -102,6 +104,7 @@ def _file(path):
     (lambda p: (p / "d").mkdir() or p / "d", r"is a folder; give a file name", errno.EISDIR),
     (lambda p: p / "missing" / "x", r"folder .*missing does not exist; create it first", errno.ENOENT),
     (lambda p: _file(p / "f") / "x", r"f is not a folder", errno.ENOTDIR),
+    (lambda p: _file(p / "f") / "sub" / "x", r"/f is not a folder", errno.ENOTDIR),  # the file, not sub
 ])
 def test_check_writable_refusals_name_what_is_wrong(tmp_path, make, match, code):
     with pytest.raises(OSError, match=match) as info:
@@ -185,3 +188,65 @@ def test_a_write_creates_one_temporary_file_the_probe_is_the_write_itself(tmp_pa
                         lambda tmp, path: created.append(tmp) or real_create(tmp, path))
     write_atomically(tmp_path / "x", lambda fh: fh.write(b"1"))
     assert len(created) == 1
+
+
+@pytest.mark.parametrize("error", [OSError(errno.EINVAL, "Invalid argument"), ValueError("bad name"), None])
+def test_a_file_system_that_does_not_say_its_name_limit_gets_255(tmp_path, monkeypatch, error):
+    if error is None:  # no os.pathconf at all (Windows)
+        monkeypatch.delattr(os, "pathconf")
+    else:
+        def pathconf(*args):
+            raise error
+        monkeypatch.setattr(os, "pathconf", pathconf)
+    assert _name_max(str(tmp_path)) == NAME_MAX == 255
+
+
+@pytest.mark.parametrize("error, alive", [(ProcessLookupError(), False), (PermissionError(), True),
+                                          (OverflowError(), True), (ValueError(), True), (None, True)])
+def test_a_writer_is_taken_for_alive_unless_no_such_process_exists(monkeypatch, error, alive):
+    def kill(pid, sig):
+        assert sig == 0  # asked, never signalled
+        if error is not None:
+            raise error
+    monkeypatch.setattr(os, "kill", kill)
+    assert _alive(12345) is alive
+
+
+def test_stale_temporaries_in_a_folder_that_cannot_be_listed_are_left(tmp_path):
+    assert remove_stale_temporaries(tmp_path / "missing" / "t.bin") == []
+
+
+def test_a_stale_temporary_that_cannot_be_removed_is_left_without_an_error(tmp_path, monkeypatch):
+    stale = tmp_path / f".t.bin.{2**22 + 12345}.abcdef12.tmp"
+    stale.write_bytes(b"")
+
+    def unlink(path, *args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(os, "unlink", unlink)
+    assert remove_stale_temporaries(tmp_path / "t.bin") == []
+    assert stale.exists()
+
+
+def test_a_failed_write_whose_temporary_is_already_gone_raises_its_own_error(tmp_path):
+    target = tmp_path / "x"
+
+    def write(fh):
+        for p in tmp_path.glob(".x.*.tmp"):
+            p.unlink()
+        raise ValueError("the writer's own error")
+
+    with pytest.raises(ValueError, match="^the writer's own error$"):
+        write_atomically(target, write)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_fsynced_does_not_fail_the_write(tmp_path, monkeypatch):
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "Invalid argument")  # some file systems refuse it
+        real_fsync(fd)
+    monkeypatch.setattr(os, "fsync", fsync)
+    write_atomically(tmp_path / "x", lambda fh: fh.write(b"kept"))
+    assert (tmp_path / "x").read_bytes() == b"kept"
