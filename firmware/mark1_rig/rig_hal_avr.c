@@ -179,20 +179,45 @@ int16_t hal_rx_read(void)
 #error "rig_hal_avr.c: ADC_ON's ADPS bits do not give RIG_ADC_PRESCALER"
 #endif
 
-/* The conversions of one select position are chained by the ADC interrupt: when one ends, the
- * interrupt keeps its result and starts the next channel that has a cell at this position, the
- * one the core asks for next (rig_core.c converts channel 0, 1, ... of each position in order).
- * Polled from the main loop, a conversion ended on average 10 us (170 cycles) before the loop
- * noticed and started the next: 20% on top of a 52 us conversion. The core sees the same
- * one-at-a-time interface: hal_adc_start adopts a conversion the interrupt has started, busy
- * and result are those of the channel it asked for. */
-static volatile uint16_t adc_val[RIG_ADC_CHANNELS];
-static volatile uint8_t adc_hw;      /* the channel converting now */
-static volatile uint8_t adc_next;    /* the first channel of this position not started yet */
-static volatile uint8_t adc_done;    /* channels below this have their result (in order) */
-static volatile bool adc_run;        /* a conversion runs */
-static uint8_t adc_last;             /* this position's last channel with a cell */
-static uint8_t adc_want;             /* the channel the core converts */
+/* The scan runs ahead of the main loop, by interrupt. When a conversion ends, the ADC
+ * interrupt keeps its result and starts the next channel that has a cell at this select
+ * position; after a position's last one it switches the multiplexers to the next position,
+ * waits the settle time and starts that position's channel 0, into the other of two result
+ * buffers, as long as the core is on the position just finished (so the hardware is at most one
+ * position ahead and never overwrites a result the core has not read). Polled from the main
+ * loop instead, a conversion ended on average 10 us (170 cycles) before the loop noticed and
+ * started the next, and a select change waited for whatever the loop was doing: a fifth on top
+ * of the 52 us conversions. The core sees the same one-at-a-time interface: it selects each
+ * position and starts its channels 0, 1, ... in order (rig_core.c), and hal_mux_select and
+ * hal_adc_start adopt what the interrupt has already done; busy and result are those of the
+ * channel it asked for. Anything else (a scan's first position, another order) is done when
+ * asked, after the conversion in flight. */
+/* Positions are numbered from the scan's first; position k's results go to buffer k % POS_BUF.
+ * The hardware may run POS_BUF - 1 positions ahead of the core: enough for the core's bursts
+ * of frame encoding (the encoder's chunks are longer than a conversion). */
+#define POS_BUF 4u
+#define BUF(k) ((uint8_t)((k) & (POS_BUF - 1u)))
+static volatile uint16_t adc_val[POS_BUF][RIG_ADC_CHANNELS];
+static volatile uint8_t adc_done[POS_BUF];   /* channels below this have their result, in order */
+static volatile uint8_t pos_bank[POS_BUF], pos_sel[POS_BUF];   /* each buffer's position */
+static volatile uint8_t hw_ch;        /* the channel converting now */
+static volatile uint16_t *volatile hw_dst;   /* where its result goes */
+static volatile uint8_t *volatile hw_done;   /* adc_done[] of its position */
+static volatile bool hw_busy;         /* a conversion runs */
+static volatile bool hw_switched;     /* the multiplexers are at the next position already */
+static volatile uint8_t hw_k, hw_bank, hw_sel, hw_last;  /* the hardware's position */
+static volatile uint8_t core_k;       /* the core's position number */
+static uint8_t adc_want;              /* the channel the core converts */
+
+/* A select position's last ADC channel with a cell: (bank * RIG_ADC_CHANNELS + ch) * 16 + sel
+ * < RIG_CELLS, as rig_core.c's next channel. */
+static inline __attribute__((always_inline)) uint8_t last_channel(uint8_t bank, uint8_t sel)
+{
+    uint16_t muxes = (uint16_t)((RIG_CELLS - 1u - sel) / RIG_MUX_CHANNELS + 1u);  /* with a cell here */
+    uint16_t first = (uint16_t)bank * RIG_ADC_CHANNELS;
+    uint16_t here = muxes > first ? (uint16_t)(muxes - first) : 1u;
+    return (uint8_t)((here < RIG_ADC_CHANNELS ? here : RIG_ADC_CHANNELS) - 1u);
+}
 
 static inline __attribute__((always_inline)) void adc_go(uint8_t ch)
 {
@@ -205,68 +230,31 @@ static inline __attribute__((always_inline)) void adc_go(uint8_t ch)
 #endif
     /* ADIF written 1 clears a flag left by hal_entropy's polled conversions. */
     ADCSRA = ADC_ON | _BV(ADIE) | _BV(ADIF) | _BV(ADSC);
+    hw_ch = ch;
+    hw_busy = true;
 }
 
-ISR(ADC_vect)
+/* Interrupts off: the results of hw_k's position (at the hardware's bank and select) go to
+ * its buffer from channel ch on. */
+static inline __attribute__((always_inline)) void hw_into(uint8_t ch)
 {
-    uint8_t ch = adc_hw;
-    adc_val[ch] = ADC;          /* before ADMUX changes: simavr converts when ADC is read */
-    uint8_t next = (uint8_t)(ch + 1u);
-    if (next <= adc_last) {
-        adc_go(next);
-        adc_hw = next;
-        adc_next = (uint8_t)(next + 1u);
-    } else {
-        adc_run = false;
-    }
-    adc_done = next;
+    uint8_t b = BUF(hw_k);
+    hw_dst = &adc_val[b][ch];
+    hw_done = &adc_done[b];
+    adc_done[b] = ch;
+    pos_bank[b] = hw_bank;
+    pos_sel[b] = hw_sel;
 }
 
-void hal_adc_start(uint8_t adc_channel)
+/* The hardware may start a position after its own: its buffer is not one the core reads. */
+static inline __attribute__((always_inline)) bool may_run_ahead(void)
 {
-    adc_want = adc_channel;
-    if (adc_channel < adc_next)
-        return;                 /* the interrupt has started it (adc_next only grows) */
-    /* Another channel than the chain's: not what the scan does, but correct all the same. */
-    while (adc_run) {
-    }
-    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
-    {
-        adc_hw = adc_channel;
-        adc_next = (uint8_t)(adc_channel + 1u);
-        adc_done = adc_channel;
-        adc_run = true;
-        adc_go(adc_channel);
-    }
+    return (uint8_t)(hw_k - core_k) < POS_BUF - 1u;
 }
 
-bool hal_adc_busy(void)
+/* Interrupts off (the interrupt, or an atomic block): the multiplexers to (bank, sel). */
+static inline __attribute__((always_inline)) void mux_switch(uint8_t bank, uint8_t sel)
 {
-    return adc_done <= adc_want;
-}
-
-uint16_t hal_adc_result(void)
-{
-    uint16_t v;
-    ATOMIC_BLOCK(ATOMIC_RESTORESTATE) { v = adc_val[adc_want]; }
-    return v;
-}
-
-/* ---- multiplexers, lamps, buttons, LED ---------------------------------------------------- */
-
-void hal_mux_select(uint8_t bank, uint8_t channel)
-{
-    /* The chain stops at this position's last cell: (bank * RIG_ADC_CHANNELS + ch) * 16 +
-     * channel < RIG_CELLS, as rig_core.c's next channel. The core moves on only after the
-     * last conversion has ended. */
-    while (adc_run) {
-    }
-    uint16_t muxes = (uint16_t)((RIG_CELLS - 1u - channel) / RIG_MUX_CHANNELS + 1u);  /* with a cell here */
-    uint16_t first = (uint16_t)bank * RIG_ADC_CHANNELS;
-    uint16_t here = muxes > first ? (uint16_t)(muxes - first) : 1u;
-    adc_last = (uint8_t)((here < RIG_ADC_CHANNELS ? here : RIG_ADC_CHANNELS) - 1u);
-    adc_next = 0;
-    adc_done = 0;
 #if RIG_BANK_PORT
     /* Every bank off, the select lines moved, then the chosen bank on (EN is active low), so
      * no two multiplexers ever drive one ADC input. */
@@ -275,11 +263,159 @@ void hal_mux_select(uint8_t bank, uint8_t channel)
     (void)bank;
 #endif
     PORT_OF(RIG_SELECT_PORT) =
-        (uint8_t)((PORT_OF(RIG_SELECT_PORT) & ~SELECT_MASK) | ((channel & 0x0Fu) << RIG_SELECT_BIT0));
+        (uint8_t)((PORT_OF(RIG_SELECT_PORT) & ~SELECT_MASK) | ((sel & 0x0Fu) << RIG_SELECT_BIT0));
 #if RIG_BANK_PORT
     PORT_OF(RIG_BANK_PORT) &= (uint8_t)~_BV(RIG_BANK_BIT0 + bank);
 #endif
+    hw_bank = bank;
+    hw_sel = sel;
+    hw_last = last_channel(bank, sel);
 }
+
+/* The select position after the hardware's, as rig_core.c's next_select; false after the
+ * scan's last (the core begins the next scan). */
+static inline __attribute__((always_inline)) bool next_position(uint8_t *bank, uint8_t *sel)
+{
+    uint8_t b = hw_bank, s = hw_sel;
+    do {
+        if (++s == RIG_MUX_CHANNELS) {
+            s = 0;
+            if (++b == RIG_BANKS)
+                return false;
+        }
+    } while (((uint16_t)b * RIG_ADC_CHANNELS) * RIG_MUX_CHANNELS + s >= RIG_CELLS);
+    *bank = b;
+    *sel = s;
+    return true;
+}
+
+static inline __attribute__((always_inline)) void wait_ticks(uint16_t ticks)
+{
+    uint16_t t0 = TCNT1;
+    while ((uint16_t)(TCNT1 - t0) <= ticks) {
+    }
+}
+
+/* The ADC holds its input 1.5 ADC clocks after a conversion starts, which is at the ADC clock's
+ * next edge after ADSC is set: 2.5 ADC clocks at most, 10 us at 250 kHz. From then on the
+ * multiplexers may move on: the next position settles while this conversion finishes. */
+#define HOLD_US ((5UL * RIG_ADC_PRESCALER / 2UL) / (F_CPU / 1000000UL) + 1UL)
+#if 13UL * RIG_ADC_PRESCALER / (F_CPU / 1000000UL) < HOLD_US + RIG_SETTLE_US
+#error "rig_hal_avr.c: a conversion is too short to settle the next position behind it"
+#endif
+
+/* Interrupts off, a position's last conversion just started, the core on that position (so
+ * the next one's results go to the other buffer): the multiplexers move on to the next
+ * position once the input is held, and its channel 0 starts when this conversion ends. */
+static inline __attribute__((always_inline)) void switch_early(void)
+{
+    uint8_t bank, sel;
+    if (!may_run_ahead() || hw_switched || !next_position(&bank, &sel))
+        return;
+    wait_ticks((uint16_t)(HOLD_US << T1_SHIFT));
+    mux_switch(bank, sel);
+    hw_switched = true;
+}
+
+/* Interrupts off, no conversion running: the hardware moves on to the position after its own,
+ * if the scan has one, and converts its channel 0 once the settle time is over (20 us spent
+ * here: rare, the hardware has mostly moved on behind the last conversion, switch_early). */
+static inline __attribute__((always_inline)) void hw_advance(void)
+{
+    uint8_t bank, sel;
+    if (!next_position(&bank, &sel))
+        return;
+    hw_k++;
+    mux_switch(bank, sel);
+    hw_into(0);
+    wait_ticks((uint16_t)(RIG_SETTLE_US << T1_SHIFT));
+    adc_go(0);
+}
+
+/* The next channel starts first (the result read before ADMUX changes: simavr converts when
+ * ADC is read), then the result is put away: about 50 cycles from one conversion to the next. */
+ISR(ADC_vect)
+{
+    uint16_t v = ADC;
+    uint8_t ch = hw_ch;
+    if (hw_switched) {
+        /* The multiplexers have been at the next position since this conversion held its
+         * input (over 40 us): its channel 0 now, then this result into the old buffer. */
+        hw_switched = false;
+        adc_go(0);
+        *hw_dst = v;
+        *hw_done = (uint8_t)(ch + 1u);
+        hw_k++;
+        hw_into(0);
+        return;
+    }
+    bool more = ch < hw_last;
+    if (more)
+        adc_go((uint8_t)(ch + 1u));
+    volatile uint16_t *d = hw_dst;
+    *d = v;
+    hw_dst = d + 1;
+    *hw_done = (uint8_t)(ch + 1u);
+    if (more) {
+        if (ch + 1u == hw_last)
+            switch_early();
+        return;
+    }
+    hw_busy = false;
+    if (may_run_ahead())
+        hw_advance();
+}
+
+void hal_mux_select(uint8_t bank, uint8_t channel)
+{
+    for (;;) {
+        ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+        {
+            uint8_t next = BUF(core_k + 1u);
+            if (hw_k != core_k && pos_bank[next] == bank && pos_sel[next] == channel) {
+                core_k++;           /* the interrupt is there already: adopted */
+                if (!hw_busy)
+                    hw_advance();   /* it is idle, waiting for the core: on to the next */
+                else if (hw_ch == hw_last)
+                    switch_early(); /* its position's last conversion runs */
+                return;
+            }
+            if (!hw_busy) {
+                core_k = hw_k;      /* a position of its own: now, into the core's buffer */
+                mux_switch(bank, channel);
+                hw_into(0);
+                return;
+            }
+        }
+    }
+}
+
+void hal_adc_start(uint8_t adc_channel)
+{
+    adc_want = adc_channel;
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+    {
+        /* Not started by the interrupt (a position of the core's own): start it now. */
+        if (hw_k == core_k && !hw_busy && adc_done[BUF(core_k)] <= adc_channel) {
+            hw_into(adc_channel);
+            adc_go(adc_channel);
+            if (adc_channel == hw_last)
+                switch_early();
+        }
+    }
+}
+
+bool hal_adc_busy(void)
+{
+    return adc_done[BUF(core_k)] <= adc_want;
+}
+
+uint16_t hal_adc_result(void)
+{
+    return adc_val[BUF(core_k)][adc_want];      /* the interrupt is done with it */
+}
+
+/* ---- multiplexers, lamps, buttons, LED ---------------------------------------------------- */
 
 void hal_lamps(uint8_t mask)
 {
@@ -305,10 +441,14 @@ uint8_t hal_buttons_down(void)
 
 void hal_status_led(bool on)
 {
-    if (on)
-        PORT_OF(RIG_LED_PORT) |= _BV(RIG_LED_BIT);
-    else
-        PORT_OF(RIG_LED_PORT) &= (uint8_t)~_BV(RIG_LED_BIT);
+    /* Atomic: on the Uno the LED shares port B with the select lines the ADC interrupt moves. */
+    ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+    {
+        if (on)
+            PORT_OF(RIG_LED_PORT) |= _BV(RIG_LED_BIT);
+        else
+            PORT_OF(RIG_LED_PORT) &= (uint8_t)~_BV(RIG_LED_BIT);
+    }
 }
 
 /* ---- EEPROM: started and polled, never waited for ----------------------------------------- */
@@ -441,8 +581,9 @@ void hal_init(void)
     /* ADC: AVcc reference, clock / RIG_ADC_PRESCALER, no auto trigger; digital inputs off on the
      * photocell channels (less noise, less current). */
     ADCSRA = ADC_ON;
-    adc_run = false;
-    adc_next = adc_done = 0;
+    hw_busy = hw_switched = false;
+    hw_k = core_k = 0;
+    hw_into(0);
 #ifdef ADCSRB
     ADCSRB = 0;
 #endif
