@@ -238,3 +238,12 @@ def test_a_member_stored_uncompressed_loads(tmp_path):
     members = {"header.npy": _header(), "a.npy": _npy(A), "b.npy": _npy(B)}
     header, arrays = _load(_write(tmp_path / "s.mark1", members, zipfile.ZIP_STORED))
     np.testing.assert_array_equal(arrays["a"], A)
+
+
+def test_a_header_of_exactly_the_size_limit_is_read_and_one_byte_more_refused(tmp_path):
+    text = json.dumps({"format": FORMAT, "version": 1})
+    exact = text + " " * (HEADER_BYTES - len(text))     # JSON allows trailing white space
+    header, _ = _load(_file(tmp_path, _header(text=exact), a=_npy(A), b=_npy(B)))
+    assert header == {"format": FORMAT, "version": 1}
+    _refused(_file(tmp_path, _header(text=exact + " "), a=_npy(A), b=_npy(B)),
+             r"header has shape \(1048577,\), expected a row of at most 1,048,576 bytes")
