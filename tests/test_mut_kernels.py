@@ -238,3 +238,30 @@ def test_read_only_light_compiles_no_second_kernel():
         cards.flags.writeable = False
         np.testing.assert_array_equal(m.associate(cards), first)
     assert len(compiled.active_lists.signatures) == before
+
+
+def test_warm_up_says_what_it_compiled():
+    """In a fresh process warm_up compiles (or loads) two association kernels (int8 and int16
+    sums) and one of each other kernel, and says so, one type in the singular."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "from simulator.kernels import warm_up; print(warm_up())"],
+                         capture_output=True, text=True, check=True, timeout=600).stdout
+    assert out.strip() == str(["active_lists (2 argument types)", "mark (1 argument type)",
+                               "sum_rows (1 argument type)", "learn (1 argument type)"])
+
+
+def test_an_unknown_engine_is_refused_and_blocks_nest():
+    from simulator import kernels
+
+    with pytest.raises(ValueError, match=r"^unknown kernel engine 'gpu'; choose one of numpy, numba$"):
+        with engine("gpu"):
+            pass
+    with engine("numba"):
+        with engine("numpy"):
+            assert kernels._compiled(10 * kernels.SMALL_WORK) is None
+        assert kernels._compiled(1) is not None
+        with engine(None):
+            assert kernels._compiled(1) is None
+    assert kernels._compiled(1) is None
