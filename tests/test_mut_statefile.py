@@ -5,6 +5,7 @@ format passed on to fail later) fails these tests. Written against the mutation 
 (docs/TESTING.md).
 """
 
+import errno
 import io
 import json
 import zipfile
@@ -12,6 +13,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from simulator import statefile
 from simulator.errors import StateFileError
 from simulator.statefile import FORMAT, HEADER_BYTES, NPY_HEADER_BYTES, Member, load_state, save_state
 
@@ -247,3 +249,28 @@ def test_a_header_of_exactly_the_size_limit_is_read_and_one_byte_more_refused(tm
     assert header == {"format": FORMAT, "version": 1}
     _refused(_file(tmp_path, _header(text=exact + " "), a=_npy(A), b=_npy(B)),
              r"header has shape \(1048577,\), expected a row of at most 1,048,576 bytes")
+
+
+class _Unreadable:
+    """A file that opens but cannot be read (a failing disk)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def read(self, n=-1):
+        raise OSError(errno.EIO, "Input/output error")
+
+
+@pytest.mark.parametrize("fails_at, reason", [("open", "Permission denied"), ("read", "Input/output error")])
+def test_a_file_that_cannot_be_opened_or_read_says_why_in_one_line(tmp_path, monkeypatch, fails_at, reason):
+    path = _file(tmp_path, a=_npy(A), b=_npy(B))
+
+    def fake_open(p, mode="r", *args, **kwargs):
+        if fails_at == "open":
+            raise OSError(errno.EACCES, "Permission denied")
+        return _Unreadable()
+    monkeypatch.setattr(statefile, "open", fake_open, raising=False)
+    _refused(path, rf"s\.mark1: cannot read the state file \({reason}\)$")
