@@ -301,7 +301,7 @@ def warm(tree: Path) -> None:
 
 def run_module(module: str, cfg: dict, run_cfg: dict, trees: list[Path], operators: list[str]) -> dict:
     mod_cfg = cfg
-    tests = [t for t in mod_cfg["tests"] if (trees[0] / t).exists()]
+    tests = [t for t in mod_cfg["tests"] if (trees[0] / t.split("::")[0]).exists()]  # files or node ids
     missing = [t for t in mod_cfg["tests"] if t not in tests]
     path = trees[0] / module
     mutants = list_mutants(module, path)

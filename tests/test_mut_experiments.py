@@ -117,3 +117,48 @@ def test_nearest_template_reads_every_block_of_512_test_cards():
     cards = np.stack([a if k == 0 else b for k in labels[:600]] + [a] * 100)
     assert E.nearest_template_accuracy(train, Deck(cards, labels, ("A", "B"))) == pytest.approx(600 / 700,
                                                                                                abs=1e-6)
+
+
+def _lit(*counts, level=1.0):
+    """Cards lighting their first ``count`` photocells (reading order) at ``level``."""
+    cards = np.zeros((len(counts), 20, 20), np.float32)
+    for card, k in zip(cards, counts):
+        card.reshape(-1)[:k] = level
+    return cards
+
+
+def test_lit_count_rule_by_hand_class_1_at_or_above_the_cut():
+    train = Deck(_lit(1, 2, 3, 4), np.array([0, 0, 1, 1]), ("A", "B"))
+    test = Deck(_lit(2, 3, 5, 3), np.array([0, 1, 1, 0]), ("A", "B"))
+    got = E.lit_count_accuracy(train, test)
+    assert got == {"accuracy": 0.75, "cut": 3, "class_1_at_or_above": True, "train_accuracy": 1.0,
+                   "mean_lit": {"A": 2.5, "B": 4.0}}
+
+
+def test_lit_count_rule_by_hand_class_1_below_the_cut():
+    train = Deck(_lit(3, 4, 1, 2), np.array([0, 0, 1, 1]), ("A", "B"))
+    test = Deck(_lit(1, 3), np.array([1, 0]), ("A", "B"))
+    got = E.lit_count_accuracy(train, test)
+    assert (got["cut"], got["class_1_at_or_above"]) == (3, False)
+    assert (got["accuracy"], got["train_accuracy"]) == (1.0, 1.0)
+
+
+def test_lit_count_counts_a_photocell_exactly_at_the_threshold():
+    train = Deck(_lit(1, 2, 3, 4, level=0.5), np.array([0, 0, 1, 1]), ("A", "B"))
+    test = Deck(_lit(3, 2, level=0.5), np.array([1, 0]), ("A", "B"))
+    got = E.lit_count_accuracy(train, test, threshold=0.5)
+    assert (got["cut"], got["accuracy"], got["mean_lit"]) == (3, 1.0, {"A": 2.0, "B": 3.0})
+    assert E.lit_count_accuracy(train, Deck(_lit(3), np.array([0]), ("A", "B")))["mean_lit"] == {"A": 3.0}
+
+
+def test_nearest_template_counts_light_exactly_at_the_threshold_as_lit():
+    a, b = np.zeros((20, 20), np.float32), np.zeros((20, 20), np.float32)
+    a[0, :2] = 0.5                                   # A lights two cells, exactly at the threshold
+    b[5, 5] = 1.0
+    train = Deck(np.stack([a, b]), np.array([0, 1]), ("A", "B"))
+    dark = Deck(np.zeros((1, 20, 20), np.float32), np.array([1]), ("A", "B"))
+    assert E.nearest_template_accuracy(train, dark) == 1.0   # 2 cells from A, 1 from B: B
+    train = Deck(np.stack([np.zeros((20, 20), np.float32), b]), np.array([0, 1]), ("A", "B"))
+    half = np.zeros((1, 20, 20), np.float32)
+    half[0, 5, 5] = 0.5                              # B's cell, exactly at the threshold: B
+    assert E.nearest_template_accuracy(train, Deck(half, np.array([1]), ("A", "B"))) == 1.0
