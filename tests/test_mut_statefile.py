@@ -274,3 +274,19 @@ def test_a_file_that_cannot_be_opened_or_read_says_why_in_one_line(tmp_path, mon
         return _Unreadable()
     monkeypatch.setattr(statefile, "open", fake_open, raising=False)
     _refused(path, rf"s\.mark1: cannot read the state file \({reason}\)$")
+
+
+def test_a_member_plan_cannot_be_changed_once_made():
+    import dataclasses
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        PLAN["a"].shape = (3,)
+
+
+def test_the_same_header_makes_the_same_bytes_whatever_the_order_of_its_keys(tmp_path):
+    # sorted keys: two saves of one machine are byte-for-byte the same header (diffable, hashable)
+    save_state(tmp_path / "1", {"b": 1, "a": [2, 3]}, {"a": A})
+    save_state(tmp_path / "2", {"a": [2, 3], "b": 1}, {"a": A})
+    with zipfile.ZipFile(tmp_path / "1") as one, zipfile.ZipFile(tmp_path / "2") as two:
+        first = one.read("header.npy")
+        assert first == two.read("header.npy")
+    assert first.endswith(json.dumps({"a": [2, 3], "b": 1, "format": FORMAT, "version": 1}).encode())
