@@ -49,13 +49,16 @@
  * select position's conversions by interrupt and the ADC does not wait for the encoding). */
 #define FIN_CHUNK 16u
 /* Transmit-buffer bytes still to go when a frame's encoding may start: what the wire sends
- * while the finisher encodes it, a chunk per conversion at 100 us a chunk (measured in simavr:
- * 70-90 us, with the select changes' settle time). Encoding starts no earlier, so that a frame
- * does not wait in the buffer (the Mega's 1024 bytes hold most of a 16 x 16 frame besides the
- * one going out) while newer scans are taken, and no later, so that the wire does not idle.
- * (It was 128 us a chunk and one reply more, 29 bytes, when a conversion took 104 us: each
- * byte of lead is a byte-time, 94 us at 115200 baud in simavr, added to light-to-lamp.) */
-#define FIN_CHUNK_US 100UL
+ * while the finisher encodes it, at 85 us a chunk (about 70 us of encoding: on a wire-bound
+ * grid the scan waits then, scan_due, and the finisher has FIN_PASS_CHUNKS a pass; scan-bound,
+ * a chunk a conversion, and the transmit buffer's room is what holds the encoding back).
+ * Encoding starts no earlier, so that a frame does not wait in the buffer (the Mega's 1024
+ * bytes hold most of a 16 x 16 frame besides the one going out), and no later, so that the
+ * wire does not idle. (It was 128 us a chunk and one reply more, 29 bytes, when a conversion
+ * took 104 us: each byte of lead is a byte-time, 94 us at 115200 baud in simavr, added to
+ * light-to-lamp.) */
+#define FIN_CHUNK_US 85UL
+#define FIN_PASS_CHUNKS 4u
 #define FIN_LEAD ((uint16_t)((GRID_WIRE + FIN_CHUNK - 1u) / FIN_CHUNK * FIN_CHUNK_US \
                              * (RIG_BAUD / 10UL) / 1000000UL))
 #define EE_CHUNK 16u            /* EEPROM bytes compared per pass (reads are fast, writes slow) */
@@ -391,11 +394,11 @@ static void scan_release(void)
  * and the complete scan waiting for the finisher have gone out down to FIN_LEAD bytes (at 10
  * bit-times a byte; simavr's 11 make it end a little early). Scanned back to back instead, a
  * light change waited on average half a scan more: for the scan that held it to end, and then
- * behind newer scans that only replaced each other. The last scan's length, an eighth and
+ * behind newer scans that only replaced each other. The last scan's length, a sixteenth and
  * SCAN_SLACK_US are allowed for the next one (the ADC is chained by interrupt and the finisher
  * works between scans, so one scan is as long as the next). Not streaming, or scan-bound, it
  * begins at once. */
-#define SCAN_SLACK_US 500UL
+#define SCAN_SLACK_US 250UL
 static bool scan_due(void)
 {
     if (!S.streaming)
@@ -410,7 +413,7 @@ static bool scan_due(void)
     if (pending <= FIN_LEAD)
         return true;
     uint32_t wait_us = (uint32_t)(pending - FIN_LEAD) * (10000000UL / RIG_BAUD);
-    return wait_us <= S.scan_us + S.scan_us / 8u + SCAN_SLACK_US;
+    return wait_us <= S.scan_us + S.scan_us / 16u + SCAN_SLACK_US;
 }
 
 /* The conversion of cell S.cell on ADC channel ch starts; the next channel of the same select
@@ -865,8 +868,9 @@ void rig_poll(void)
     cal_step();
     SCAN();
     ee_step();
-    if (S.phase == PH_HOLD || S.phase == PH_BEGIN)
-        fin_chunk();        /* no conversion to overlap with: the scan waits */
+    /* No conversion to overlap with: the scan waits, the finisher works. */
+    for (uint8_t i = 0; i < FIN_PASS_CHUNKS && (S.phase == PH_HOLD || S.phase == PH_BEGIN); i++)
+        fin_chunk();
     SCAN();
 }
 
