@@ -266,7 +266,7 @@ def _outcome(code: int, text: str, seconds: float) -> tuple[str, str, float]:
         return "survived", "", seconds
     if code in (1, 2):  # tests failed / collection error
         m = re.search(r"^(?:FAILED|ERROR) (\S+)", text, re.M)
-        return "killed", (m.group(1) if m else "collection/import"), seconds
+        return "killed", (m.group(1).split("[")[0] if m else "collection/import"), seconds
     return "error", text[-2000:], seconds
 
 
@@ -419,7 +419,9 @@ def render(results: list[dict], tool: str, total_seconds: float | None) -> str:
     head = [
         f"Tool: {tool}; runner `mutation/run.py` (`make mutation`, or `make mutation "
         "MODULE=simulator/statefile.py` for one module)."
-        + (f" Whole run: {total_seconds / 60:.0f} min." if total_seconds else ""),
+        + (f" Whole run: {total_seconds / 60:.0f} min." if total_seconds else "")
+        + f" Run time of the modules' latest runs added up: "
+        f"{sum(r['run_seconds'] for r in results) / 60:.0f} min (niced, two shared cores).",
         "",
         "| module | mutants | killed | timed out | equivalent | not explained | killed of non-equivalent "
         "| run time | date |",
