@@ -352,3 +352,68 @@ def test_partial_fit_classes_are_zero_to_k_minus_one_in_any_order():
     for bad in ([0], [0, 2], [[0, 1]], [0.0, 1.0]):
         with pytest.raises(ConfigError, match=refused):
             hand_machine(coding="binary").partial_fit(card(0), [0], classes=bad)
+
+
+@pytest.mark.parametrize("rule,label", [("lecture", 1), ("alpha", 0)])
+def test_predict_reads_a_tie_at_zero_as_the_rule_does(rule, label):
+    """binary coding, zero start: the R-unit's input is 0; the lecture rule fires on it
+    (class 1), Rosenblatt's rules do not (class 0)."""
+    m = hand_machine(rule=rule, coding="binary")
+    m.set_classes(2)
+    assert m.scores(card(0)).tolist() == [[0.0]]
+    assert m.predict(card(0)).tolist() == [label]
+
+
+def test_set_params_rebuilds_only_for_what_shapes_the_machine():
+    """Trained on R-unit targets (no classes yet), the coding may change and what was learned
+    stays; trained on labels, a changed coding rebuilds, an unchanged one does not."""
+    m = hand_machine(r_units=2, weight_limit=None)
+    train(m, "numpy", card(0), [[1, 1]])
+    m.set_params(coding="winner")
+    assert m.weights_[0].tolist() == [1.0, 1.0]
+    m = hand_machine(r_units=2, weight_limit=None, coding="winner")
+    m.train(card(0), [1])
+    assert m.n_classes_ == 2 and m.weights_.any()
+    m.set_params(coding="winner", learning_rate=0.5)
+    assert m.weights_.any() and m.n_classes_ == 2
+    m.set_params(coding="binary")
+    assert not m.weights_.any() and m.n_classes_ is None
+
+
+def test_unpickled_arrays_become_plain_writable_arrays(tmp_path):
+    """joblib may hand back memory-mapped arrays: they are copied into plain ones."""
+    m = hand_machine(weight_limit=None)
+    train(m, "numpy", card(0), [1])
+    state = dict(m.__dict__)
+    mapped = np.memmap(tmp_path / "w", dtype=np.float64, mode="w+", shape=m.weights_.shape)
+    mapped[:] = m.weights_
+    frozen = m.bias_.copy()
+    frozen.flags.writeable = False
+    state["weights_"], state["bias_"] = mapped, frozen
+    back = MarkI.__new__(MarkI)
+    back.__setstate__(state)
+    assert type(back.weights_) is np.ndarray and back.bias_.flags.writeable
+    assert back.weights_.tolist() == [[1.0], [0.0], [0.0]]
+    assert back.mask_ is m.mask_  # a plain writable array is kept as it is
+
+
+def test_classes_appear_with_the_first_labels():
+    m = hand_machine(coding="binary")
+    with pytest.raises(AttributeError, match="classes_: the machine has not been trained on class labels"):
+        _ = m.classes_
+    m.train(card(0), [1])
+    assert m.classes_.tolist() == [0, 1]
+
+
+def test_class_names_are_kept_with_the_classes():
+    m = hand_machine(coding="binary")
+    m.set_classes(2, names=["left", "right"])
+    assert m.class_names_ == ("left", "right")
+    m.set_classes(2)
+    assert m.class_names_ == ("left", "right")
+
+
+def test_too_many_plugboard_connections_are_counted_in_the_message():
+    with pytest.raises(ConfigError, match=r"^100,000 A-units of 101 connections make 10,100,000 plugboard "
+                       r"connections; the most is 10,000,000: use fewer A-units or connections$"):
+        MarkI(a_units=100_000, excitatory=100, inhibitory=1).reset_weights()
