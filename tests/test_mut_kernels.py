@@ -265,3 +265,19 @@ def test_an_unknown_engine_is_refused_and_blocks_nest():
         with engine(None):
             assert kernels._compiled(1) is None
     assert kernels._compiled(1) is None
+
+
+@pytest.mark.parametrize("eng", ENGINES)
+@pytest.mark.parametrize("analog", [False, True])
+def test_a_photocell_wired_twice_into_one_a_unit_counts_twice(eng, analog):
+    """A0: +cell0 +cell0 -cell1, netted to 2 cell0 - cell1 (its third wire is no wire at all);
+    A1: +cell2 +cell3 -cell0. Threshold 2 (binary) or 1 (analog, light 0.5 where lit)."""
+    m = MarkI(seed=0, retina_size=2, a_units=2, r_units=1, excitatory=2, inhibitory=1,
+              a_threshold=1.0 if analog else 2.0, analog=analog)
+    m.reset_weights()
+    m.plugboard_ = Plugboard([[0, 0], [2, 3]], [[1], [0]], np.full(2, 1.0 if analog else 2.0), 4)
+    v = 0.5 if analog else 1.0
+    cards = cards_of([v, 0, 0, 0], [v, v, 0, 0], [0, 0, v, v], [v, 0, v, v])
+    with engine(eng):
+        a = m.associate(cards)
+    np.testing.assert_array_equal(a, [[1, 0], [0, 0], [0, 1], [1, 0]])
