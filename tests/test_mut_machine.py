@@ -417,3 +417,34 @@ def test_too_many_plugboard_connections_are_counted_in_the_message():
     with pytest.raises(ConfigError, match=r"^100,000 A-units of 101 connections make 10,100,000 plugboard "
                        r"connections; the most is 10,000,000: use fewer A-units or connections$"):
         MarkI(a_units=100_000, excitatory=100, inhibitory=1).reset_weights()
+
+
+def _wiring(n_inputs=4, a=3, e=1, i=0, thresholds=None):
+    return Plugboard(np.zeros((a, e), int), np.zeros((a, i), int),
+                     np.ones(a) if thresholds is None else thresholds, n_inputs)
+
+
+@pytest.mark.parametrize("what,plugboard", [
+    ("another retina", lambda: _wiring(n_inputs=9)),
+    ("fewer A-units", lambda: _wiring(a=2)),
+    ("more excitatory wires", lambda: _wiring(e=2)),
+    ("inhibitory wires", lambda: _wiring(i=1)),
+    ("not a plugboard", lambda: "plugboard"),
+])
+def test_a_plugboard_replaced_by_one_that_does_not_fit_is_refused(what, plugboard):
+    """hand_machine: 3 A-units of one excitatory wire on 4 photocells."""
+    m = hand_machine()
+    m.plugboard_ = plugboard()
+    with pytest.raises(ConfigError, match=r"^plugboard_ does not fit the machine \(3 A-units, 1 R-units, "
+                       r"a 2 x 2 retina\): it was replaced by hand; call reset\(\) or fit\(\) to rebuild$"):
+        m.respond(card(0))
+    m.plugboard_ = _wiring()
+    assert m.respond(card(0)).shape == (1, 1)
+
+
+def test_a_pickled_unbuilt_machine_comes_back_unbuilt():
+    import pickle
+
+    back = pickle.loads(pickle.dumps(MarkI(seed=4)))
+    assert not any(hasattr(back, name) for name in ("weights_", "bias_", "mask_", "plugboard_"))
+    np.testing.assert_array_equal(back.weights, MarkI(seed=4).weights)
