@@ -32,6 +32,11 @@ static uint16_t adc_value;
 static uint8_t tx_ring[HOST_TX_MAX];
 static size_t tx_head, tx_tail;
 static uint64_t line_ns;                        /* when the wire finishes its current byte */
+/* Bytes the wire has sent (their time is over) and host_tx_drain has not yet handed on: the
+ * ring gives them up as the board's clock passes, as a UART's does, not only when the emulator
+ * drains the wire (every millisecond of wall time) -- the board decides by the room it sees. */
+static uint8_t sent[HOST_TX_MAX];
+static size_t sent_len;
 static uint8_t rx_ring[HOST_RX_SIZE];
 static size_t rx_head, rx_tail;
 
@@ -103,6 +108,7 @@ void host_configure(const host_config *c)
 void host_reset(bool by_watchdog)
 {
     tx_head = tx_tail = 0;
+    sent_len = 0;
     rx_head = rx_tail = 0;
     line_ns = 0;
     adc_running = false;
@@ -220,8 +226,21 @@ void hal_status_led(bool on)
     }
 }
 
+/* Moves the bytes whose transmission time is over from the ring to sent[]. */
+static void tx_advance(void)
+{
+    uint64_t now = host_now_ns();
+    uint64_t byte_ns = 10000000000ull / cfg.baud;       /* 8N1: 10 bit times */
+    while (tx_head != tx_tail && line_ns + byte_ns <= now && sent_len < sizeof sent) {
+        line_ns += byte_ns;
+        sent[sent_len++] = tx_ring[tx_tail];
+        tx_tail = (tx_tail + 1u) % cfg.tx_size;
+    }
+}
+
 uint16_t hal_tx_free(void)
 {
+    tx_advance();
     size_t used = (tx_head + cfg.tx_size - tx_tail) % cfg.tx_size;
     return (uint16_t)(cfg.tx_size - 1u - used);
 }
@@ -346,21 +365,12 @@ bool host_press(uint8_t button, uint32_t ms, uint32_t bounces)
 
 void host_tx_drain(void (*sink)(void *ctx, const uint8_t *data, size_t len), void *ctx)
 {
-    uint64_t now = host_now_ns();
-    uint64_t byte_ns = 10000000000ull / cfg.baud;       /* 8N1: 10 bit times */
-    uint8_t chunk[256];
-    size_t n = 0;
-    while (tx_head != tx_tail && line_ns + byte_ns <= now) {
-        line_ns += byte_ns;
-        chunk[n++] = tx_ring[tx_tail];
-        tx_tail = (tx_tail + 1u) % cfg.tx_size;
-        if (n == sizeof chunk) {
-            sink(ctx, chunk, n);
-            n = 0;
-        }
-    }
-    if (n)
-        sink(ctx, chunk, n);
+    do {
+        tx_advance();
+        if (sent_len)
+            sink(ctx, sent, sent_len);
+        sent_len = 0;
+    } while (tx_head != tx_tail && line_ns + 10000000000ull / cfg.baud <= host_now_ns());
 }
 
 size_t host_tx_pending(void)

@@ -584,6 +584,33 @@ static void test_newest_scan(void)
     CHECK(!gap, "frame numbers with a gap");
 }
 
+static void count_sink(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)data;
+    *(size_t *)ctx += len;
+}
+
+static void test_ring_drains_with_the_clock(void)
+{
+    /* A UART frees the ring byte by byte as they go out; the board decides by that room (the
+     * finisher's lead is a few bytes). The model must not free it only when the emulator
+     * hands the wire's bytes on (once a batch). */
+    start("the transmit ring empties as the board's clock passes");
+    host_config c = board_cfg(default_tx());
+    host_configure(&c);
+    uint64_t byte_ns = 10000000000ull / RIG_BAUD;
+    static const uint8_t bytes[40] = {1};
+    uint16_t free0 = hal_tx_free();
+    hal_tx_write(bytes, sizeof bytes);
+    CHECK(hal_tx_free() == free0 - sizeof bytes, "free %u after writing 40", hal_tx_free());
+    host_advance_ns(25u * byte_ns + byte_ns / 2u);        /* 25 bytes' time, no drain */
+    CHECK(hal_tx_free() == free0 - 15u, "free %u after 25 byte times (expected %u)", hal_tx_free(),
+          free0 - 15u);
+    size_t got = 0;
+    host_tx_drain(count_sink, &got);
+    CHECK(got == 25u, "%zu bytes handed on, expected 25", got);
+}
+
 static void test_replies_dropped(void)
 {
     start("replies that do not fit are dropped and counted");
@@ -900,6 +927,7 @@ int main(void)
     test_debounce();
     test_short_tx_ring();
     test_newest_scan();
+    test_ring_drains_with_the_clock();
     test_replies_dropped();
     test_eeprom_block();
     test_board_id_guard();
