@@ -448,3 +448,40 @@ def test_a_pickled_unbuilt_machine_comes_back_unbuilt():
     back = pickle.loads(pickle.dumps(MarkI(seed=4)))
     assert not any(hasattr(back, name) for name in ("weights_", "bias_", "mask_", "plugboard_"))
     np.testing.assert_array_equal(back.weights, MarkI(seed=4).weights)
+
+
+def _readonly(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("name,value", [
+    ("rng_", lambda m: np.random.RandomState(0)),
+    ("n_classes_", lambda m: 2.0),
+    ("n_classes_", lambda m: True),
+    ("n_classes_", lambda m: 300),
+    ("n_classes_", lambda m: 1),
+    ("class_names_", lambda m: ["a", "b"]),
+    ("class_names_", lambda m: ("a", "b", "c")),
+    ("class_names_", lambda m: ("a", 2)),
+    ("weights_", lambda m: m.weights_.astype(np.float32)),
+    ("weights_", lambda m: np.asfortranarray(np.zeros((3, 2)))),
+    ("weights_", lambda m: _readonly(m.weights_)),
+    ("bias_", lambda m: np.zeros(3)),
+    ("mask_", lambda m: m.mask_.astype(np.int8)),
+])
+def test_learned_state_replaced_by_hand_is_refused_naming_it(name, value):
+    m = hand_machine(r_units=2, coding="binary")
+    m.set_classes(2, names=["a", "b"])
+    setattr(m, name, value(m))
+    with pytest.raises(ConfigError, match=rf"^{name} does not fit the machine \(3 A-units, 2 R-units"):
+        m.respond(card(0))
+
+
+def test_the_first_misfit_is_named():
+    m = hand_machine()
+    m.weights_ = np.zeros((1, 1))
+    m.rng_ = None
+    with pytest.raises(ConfigError, match=r"^weights_ does not fit"):
+        m.respond(card(0))
