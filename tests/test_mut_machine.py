@@ -485,3 +485,11 @@ def test_the_first_misfit_is_named():
     m.rng_ = None
     with pytest.raises(ConfigError, match=r"^weights_ does not fit"):
         m.respond(card(0))
+
+
+def test_a_training_trace_is_kept_as_it_was():
+    import dataclasses
+
+    trace = train(hand_machine(), "numpy", card(0), [1])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        trace.wrong = np.zeros(1)
