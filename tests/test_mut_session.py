@@ -170,3 +170,18 @@ def test_the_wires_of_the_last_photocell_and_the_last_a_unit_are_given_and_no_fu
         s.wires_of_photocell(-1)
     with pytest.raises(IndexError, match=rf"^no A-unit {a}; the machine has {a}$"):
         s.wires_of_a_unit(a)
+
+
+@pytest.mark.parametrize("params", [{"a_units": 1}, {"r_units": 64}, {"a_units": 1, "r_units": 1}])
+def test_a_machine_at_the_limits_of_the_table_loads(session, tmp_path, params):
+    # the panel takes 1 to 100,000 A-units and 1 to 64 R-units: both ends included
+    from simulator.machine import MarkI
+    m = MarkI(seed=5, coding="winner", **params) if params.get("r_units", 8) > 1 else \
+        MarkI(seed=5, coding="binary", **params)
+    m._ensure_built()
+    m.n_classes_, m.class_names_ = 2, ("LEFT", "RIGHT")
+    path = tmp_path / "m.mark1"
+    m.save(path)
+    s = _fresh(session)
+    assert s.load(path), s.alert
+    assert (s.machine.a_units, s.machine.r_units) == (params.get("a_units", 512), params.get("r_units", 8))
