@@ -185,3 +185,14 @@ def test_a_machine_at_the_limits_of_the_table_loads(session, tmp_path, params):
     s = _fresh(session)
     assert s.load(path), s.alert
     assert (s.machine.a_units, s.machine.r_units) == (params.get("a_units", 512), params.get("r_units", 8))
+
+
+def test_a_step_of_no_time_does_nothing_even_after_the_speed_went_up(session):
+    s = _fresh(session)
+    s.speed = 0.5                   # half a period is 1 s
+    s.running = True
+    s.update(0.9)
+    s.speed = 100.0                 # now 0.9 s is 180 half periods
+    s.update(0.0)                   # not a step forward: ignored
+    assert s.card_origin == "blank" and s.machine.presentations_ == 0
+    s.running = False
