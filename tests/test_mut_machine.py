@@ -496,7 +496,6 @@ def test_a_training_trace_is_kept_as_it_was():
 
 
 def test_scikit_learn_reads_a_classifier_of_three_dimensional_cards():
-    pytest.importorskip("sklearn")
-    tags = MarkI().__sklearn_tags__()
+    tags = MarkI().__sklearn_tags__()  # scikit-learn is a test dependency: no skip
     assert tags.estimator_type == "classifier" and tags.target_tags.required is True
     assert tags.input_tags.three_d_array is True and tags.input_tags.two_d_array is False
