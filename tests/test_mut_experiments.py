@@ -162,3 +162,45 @@ def test_nearest_template_counts_light_exactly_at_the_threshold_as_lit():
     half = np.zeros((1, 20, 20), np.float32)
     half[0, 5, 5] = 0.5                              # B's cell, exactly at the threshold: B
     assert E.nearest_template_accuracy(train, Deck(half, np.array([1]), ("A", "B"))) == 1.0
+
+
+@pytest.mark.parametrize("variant, squares_lit, circle_to_square", [
+    ("outline", (60, 90), (0.70, 0.85)),    # a ring of diameter d against a frame of side d: pi/4
+    ("solid", (120, 170), (0.70, 0.85)),    # filled: about twice the outline's cells
+    ("equal-area", (60, 90), (0.95, 1.05)),  # the ring widened to the frame's area
+])
+def test_square_circle_variants_deal_the_figures_they_name(variant, squares_lit, circle_to_square):
+    deck = E.square_circle_deal(variant)(400, np.random.default_rng(0))
+    assert deck.class_names == ("square", "circle")
+    lit = (deck.cards >= 0.5).sum(axis=(1, 2))
+    squares, circles = lit[deck.labels == 0].mean(), lit[deck.labels == 1].mean()
+    assert squares_lit[0] < squares < squares_lit[1]
+    assert circle_to_square[0] < circles / squares < circle_to_square[1]
+
+
+def test_an_unknown_square_circle_variant_names_the_known_ones():
+    with pytest.raises(ConfigError, match=r"^unknown square-circle variant 'dotted'; choose one of outline, "
+                                          r"solid, equal-area$"):
+        E.square_circle_deal("dotted")
+
+
+def test_lit_count_tie_between_directions_goes_to_at_least():
+    # every training card lights 2 cells, one of each class: both rules score 1/2
+    train = Deck(_lit(2, 2), np.array([1, 0]), ("A", "B"))
+    got = E.lit_count_accuracy(train, Deck(_lit(2), np.array([1]), ("A", "B")))
+    assert (got["cut"], got["class_1_at_or_above"]) == (2, True)
+    assert (got["train_accuracy"], got["accuracy"]) == (0.5, 1.0)
+
+
+def test_the_lit_count_yardstick_is_given_for_two_classes_only(monkeypatch):
+    assert "lit_count" in E.run(_experiment(), seed=2).details
+    three = _experiment(deal=E._shapes("square", "circle", "diamond", shift=False))
+    assert "lit_count" not in E.run(three, seed=2).details
+
+
+def test_capacity_stops_at_its_most_epochs(monkeypatch):
+    monkeypatch.setattr(E, "CAPACITY_EPOCHS", 3)
+    monkeypatch.setattr(E, "CAPACITY_LOADS", (1.0, 2.0))
+    r = E.run("capacity", seed=1, a_units=20)
+    # 40 randomly labelled random cards on 20 A-units are not learned in 3 passes: it stops there
+    assert r.details["epochs"][1] == 3 and max(r.details["epochs"]) == r.details["max_epochs"] == 3
