@@ -196,3 +196,49 @@ def test_a_step_of_no_time_does_nothing_even_after_the_speed_went_up(session):
     s.update(0.0)                   # not a step forward: ignored
     assert s.card_origin == "blank" and s.machine.presentations_ == 0
     s.running = False
+
+
+def test_under_the_lecture_rule_a_score_of_exactly_zero_lights_its_lamp(session):
+    s = _fresh(session)
+    s.clear()                                   # a blank card on centred potentiometers: scores 0
+    assert not s.scores.any()
+    assert not s.view().r_lamps.any()           # Rosenblatt's rule: a tie does not fire
+    s.machine.rule = "lecture"
+    s.clear()
+    assert s.view().r_lamps.all()               # the lecture's step function: 0 fires
+    s.machine.rule = "alpha"
+
+
+def test_a_state_file_brings_the_experiment_whose_classes_it_was_trained_on(tmp_path):
+    from simulator.machine import MarkI
+    m = MarkI(seed=5, coding="winner")
+    m._ensure_built()
+    m.n_classes_, m.class_names_ = 2, ("LEFT", "RIGHT")
+    m.save(tmp_path / "lr.mark1")
+    s = Session(seed=1, experiment="square-circle")
+    assert s.load(tmp_path / "lr.mark1"), s.alert
+    assert s.experiment.name == "left-right" and s.class_names == ("LEFT", "RIGHT")
+
+
+def test_another_experiment_gets_a_machine_for_its_own_classes(session):
+    s = _fresh(session)
+    s.select("square-circle")
+    assert s.machine.class_names_ == s.class_names == ("square", "circle")
+    s.select("left-right")
+    assert s.machine.class_names_ == ("LEFT", "RIGHT")
+
+
+def test_rewiring_takes_the_next_seed_unless_given_one(session):
+    s = _fresh(session)
+    start = s.wiring_seed
+    s.rewire()
+    assert s.wiring_seed == start + 1 and s.log[-1] == f"plugboard rewired with seed {start + 1}"
+    s.rewire(40)
+    assert s.wiring_seed == 40
+
+
+def test_session_settings_are_keyword_only(session):
+    with pytest.raises(TypeError):
+        Session(3)
+    with pytest.raises(TypeError):
+        session.show(np.zeros((20, 20)), 1)
