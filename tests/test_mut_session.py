@@ -218,6 +218,13 @@ def test_a_state_file_brings_the_experiment_whose_classes_it_was_trained_on(tmp_
     s = Session(seed=1, experiment="square-circle")
     assert s.load(tmp_path / "lr.mark1"), s.alert
     assert s.experiment.name == "left-right" and s.class_names == ("LEFT", "RIGHT")
+    assert s.wiring_seed == 5                  # no wiring seed of its own: its seed wired it
+    m = MarkI(seed=6, coding="winner")
+    m._ensure_built()
+    m.n_classes_, m.class_names_ = 2, ("square", "circle")
+    m.save(tmp_path / "sc.mark1")
+    assert s.load(tmp_path / "sc.mark1"), s.alert
+    assert s.experiment.name.startswith("square-circle") and s.class_names == ("square", "circle")
 
 
 def test_another_experiment_gets_a_machine_for_its_own_classes(session):
@@ -242,3 +249,27 @@ def test_session_settings_are_keyword_only(session):
         Session(3)
     with pytest.raises(TypeError):
         session.show(np.zeros((20, 20)), 1)
+
+
+def test_a_correction_is_frozen_and_equal_only_to_itself(session):
+    s = _fresh(session)
+    s.deal()
+    c = s.teach(s.card_label)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.moved = 0
+    assert c == c and (c == dataclasses.replace(c)) is False   # arrays inside: identity, not values
+
+
+def test_load_picture_says_whether_it_showed_the_picture(session, tmp_path):
+    from PIL import Image
+    s = _fresh(session)
+    picture = np.zeros((40, 40), np.uint8)
+    picture[:, :20] = 255
+    Image.fromarray(picture).save(tmp_path / "half.png")
+    assert s.load_picture(tmp_path / "half.png") is True
+    assert s.card_origin == "picture" and s.log[-1] == "showing the picture half.png"
+    (tmp_path / "bad.png").write_bytes(b"not a picture")
+    alerts = s.alerts
+    assert s.load_picture(tmp_path / "bad.png") is False
+    assert s.card_origin == "picture" and s.alerts == alerts + 1
+    assert s.log[-1].startswith("cannot show bad.png: ")
