@@ -6,6 +6,8 @@ here with the retina itself (``Retina.sense`` without noise), not with the key f
 test. Written against the mutation run's survivors (docs/TESTING.md).
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -204,3 +206,34 @@ def test_capacity_stops_at_its_most_epochs(monkeypatch):
     r = E.run("capacity", seed=1, a_units=20)
     # 40 randomly labelled random cards on 20 A-units are not learned in 3 passes: it stops there
     assert r.details["epochs"][1] == 3 and max(r.details["epochs"]) == r.details["max_epochs"] == 3
+
+
+def test_a_lecture_run_is_given_the_settings_that_were_set_and_no_others(monkeypatch):
+    from simulator.lecture import contrast
+    got = {}
+
+    def run_parity(**kwargs):
+        got.update(kwargs)
+        return dataclasses.replace(E.run(_experiment(), seed=2), test_seen_in_training=None)
+    monkeypatch.setattr(contrast, "run_parity", run_parity)
+    E.run("parity", seed=4, trials=50)
+    assert got == {"seed": 4, "trials": 50}
+
+
+def test_shifted_letters_move_every_way_by_1_to_3_cells(monkeypatch):
+    monkeypatch.setattr(E, "add_noise", lambda cards, noise, rng: cards)   # the moves alone
+    deck = E.shifted_letter_cards(400, np.random.default_rng(0))
+    plain = {k: v for k, v in E.LETTER_CARDS.items() if k != "noise"}
+    centred = E.letter_cards(400, rng=np.random.default_rng(0), letters=E.LETTERS, **plain)
+    template = {int(label): card for card, label in zip(centred.cards, centred.labels)}
+    assert len(template) == 26
+    moves = set()
+    for card, label in zip(deck.cards, deck.labels):
+        found = [(dx, dy) for dx in range(-4, 5) for dy in range(-4, 5)
+                 if np.array_equal(E._moved(template[int(label)], dx, dy), card)]
+        assert found, "a card that is no move of its letter"
+        moves.update(found)
+    steps = {max(abs(dx), abs(dy)) for dx, dy in moves}
+    assert steps == {1, 2, 3}
+    xs, ys = {dx for dx, _ in moves}, {dy for _, dy in moves}
+    assert min(xs) == min(ys) == -3 and max(xs) == max(ys) == 3    # left, right, up and down

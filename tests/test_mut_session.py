@@ -273,3 +273,9 @@ def test_load_picture_says_whether_it_showed_the_picture(session, tmp_path):
     assert s.load_picture(tmp_path / "bad.png") is False
     assert s.card_origin == "picture" and s.alerts == alerts + 1
     assert s.log[-1].startswith("cannot show bad.png: ")
+
+
+def test_a_view_is_equal_only_to_itself_and_a_new_session_is_paused(session):
+    v = Session(seed=3).view()
+    assert v.running is False and v.demo is True
+    assert v == v and (v == dataclasses.replace(v)) is False
