@@ -221,7 +221,7 @@ def test_the_comparison_trains_alpha_exactly_as_the_left_right_experiment(compar
 
 def test_each_lms_machine_is_a_fresh_machine_taught_the_same_cards(compared):
     """Replaying the stream to a new lms machine of the same wiring gives the same curve."""
-    from simulator import experiments, lms
+    from simulator import experiments
     from simulator.learning import build_machine, learn
 
     exp = experiments.get("left-right")
@@ -229,7 +229,7 @@ def test_each_lms_machine_is_a_fresh_machine_taught_the_same_cards(compared):
     test = exp.deal(200, np.random.default_rng(test_ss))
     keys = set(experiments.photocell_patterns(test.cards))
     train_rng = np.random.default_rng(train_ss)
-    for entry, (name, rule, eta) in zip(compared.details["machines"], lms.MACHINES):
+    for entry, (name, rule, eta) in zip(compared.details["machines"], experiments.LMS_MACHINES):
         assert (entry["name"], entry["rule"], entry["learning_rate"]) == (name, rule, eta)
     stream = []
     m = build_machine(5, wiring_ss, rule="lms", learning_rate=0.1)
@@ -245,7 +245,7 @@ def test_each_lms_machine_is_a_fresh_machine_taught_the_same_cards(compared):
 
 def test_squared_error_is_the_mean_of_t_minus_s_squared():
     from simulator.cards import left_right_cards
-    from simulator.lms import squared_error
+    from simulator.experiments import squared_error
 
     deck = left_right_cards(40, rng=np.random.default_rng(0))
     m = MarkI(seed=1, rule="lms", learning_rate=0.5)
@@ -256,12 +256,12 @@ def test_squared_error_is_the_mean_of_t_minus_s_squared():
 
 
 def test_the_experiment_names_its_headline_machine_and_length_as_the_run_does():
-    from simulator import experiments, lms
+    from simulator import experiments as E
 
-    exp = experiments.get("lms")
-    rule, eta = {k: (r, e) for k, r, e in lms.MACHINES}[lms.HEADLINE]
+    exp = E.get("lms")
+    rule, eta = {k: (r, e) for k, r, e in E.LMS_MACHINES}[E.LMS_HEADLINE]
     assert exp.machine == {"rule": rule, "learning_rate": eta}
-    assert exp.trials == lms.TRIALS and not exp.panel
+    assert exp.trials == E.LMS_TRIALS and not exp.panel
 
 
 def test_mark1_experiment_lms_json_and_plot_give_every_machine(tmp_path, capsys):
