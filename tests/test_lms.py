@@ -83,6 +83,26 @@ def test_the_error_is_shared_among_the_active_units_wired_to_each_r_unit(engine)
     np.testing.assert_array_equal(moved, [3])
 
 
+@pytest.mark.parametrize("limit, step, connectivity, analog", [
+    (None, None, "full", False), (0.05, None, "full", True), (None, 0.01, "partitioned", False),
+    (0.2, 0.01, 0.5, True), (None, None, 0.5, False)])
+def test_both_engines_train_lms_to_the_same_bits(limit, step, connectivity, analog):
+    rng = np.random.default_rng(4)
+    cards = ((rng.random((60, 20, 20)) < 0.25) * rng.random((60, 20, 20))).astype(np.float32)
+    targets = rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(60, 3), p=[0.45, 0.1, 0.45])
+    got = []
+    for engine in ENGINES:
+        m = MarkI(seed=9, a_units=80, r_units=3, rule="lms", learning_rate=0.3, weight_limit=limit,
+                  weight_step=step, connectivity=connectivity, analog=analog, a_threshold=0.5,
+                  photocell_noise=0.1)
+        with kernels.engine(engine):
+            one, two = m.train(cards, targets), m.train(cards[::-1], targets)
+        got.append((m.weights_.tobytes(), one.wrong.tobytes(), one.moved.tobytes(),
+                    two.moved.tobytes()))
+    assert got[0] == got[1]
+    assert np.count_nonzero(np.frombuffer(got[0][0])) > 10   # it learned something
+
+
 def test_the_machine_trains_lms_with_its_own_partitioned_wiring():
     """The same sharing through MarkI: partitioned wiring, each R-unit's own active units."""
     m = MarkI(seed=0, a_units=40, r_units=2, rule="lms", connectivity="partitioned",
