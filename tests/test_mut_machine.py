@@ -499,3 +499,15 @@ def test_scikit_learn_reads_a_classifier_of_three_dimensional_cards():
     tags = MarkI().__sklearn_tags__()  # scikit-learn is a test dependency: no skip
     assert tags.estimator_type == "classifier" and tags.target_tags.required is True
     assert tags.input_tags.three_d_array is True and tags.input_tags.two_d_array is False
+
+
+@pytest.mark.parametrize("name", ["weights_", "rng_", "plugboard_"])
+def test_learned_state_deleted_by_hand_is_named_not_a_crash(name):
+    m = hand_machine()
+    m.respond(card(0))
+    delattr(m, name)
+    if name == "plugboard_":  # no wiring at all: the machine is built again from its settings
+        assert m.respond(card(0)).shape == (1, 1)
+        return
+    with pytest.raises(ConfigError, match=rf"^{name} does not fit the machine"):
+        m.respond(card(0))
