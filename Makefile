@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := xvfb xdotool gcc libc6-dev make pkg-config \
 	gcc-avr avr-libc simavr libsimavr-dev libsimavrparts1 libelf-dev arduino-core-avr
 
-.PHONY: demo test lint bench fidelity mutation venv clean system-packages firmware firmware-test
+.PHONY: demo test lint bench fidelity tune mutation venv clean system-packages firmware firmware-test
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11")'
@@ -68,9 +68,14 @@ bench: $(STAMP) system-packages
 	$(PY) benchmarks/protocol_bench.py
 	$(PY) benchmarks/rig_bench.py
 
-# Remakes docs/FIDELITY.md: every published figure beside ours over 20 seeds (about 4 min).
+# Remakes docs/FIDELITY.md: every published figure beside ours over seeds 0-19 (8-10 min).
 fidelity: $(STAMP)
-	$(PY) benchmarks/fidelity.py --out docs/FIDELITY.md
+	nice -n 19 $(PY) benchmarks/fidelity.py --jobs 2 --out docs/FIDELITY.md
+
+# The settings search behind it, on seeds 1000-1009 only (about an hour on two busy cores):
+# every setting tried, per seed, the one chosen and why, in benchmarks/tune.log.
+tune: $(STAMP)
+	nice -n 19 $(PY) benchmarks/tune.py --jobs 2
 
 # Mutation testing of the core (docs/TESTING.md, remade by the run; not part of `make test`):
 # plausible bugs put one at a time into a copy of the last commit under build/mutation/, and
