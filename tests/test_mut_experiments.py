@@ -206,6 +206,10 @@ def test_capacity_stops_at_its_most_epochs(monkeypatch):
     r = E.run("capacity", seed=1, a_units=20)
     # 40 randomly labelled random cards on 20 A-units are not learned in 3 passes: it stops there
     assert r.details["epochs"][1] == 3 and max(r.details["epochs"]) == r.details["max_epochs"] == 3
+    # presentations are counted: every pass shows the whole set (20, then 40 cards)
+    e = r.details["epochs"]
+    assert r.trials == 20 * e[0] + 40 * e[1]
+    assert [x for x, _ in r.curve] == [20 * e[0], 20 * e[0] + 40 * e[1]]
 
 
 def test_a_lecture_run_is_given_the_settings_that_were_set_and_no_others(monkeypatch):
@@ -237,3 +241,17 @@ def test_shifted_letters_move_every_way_by_1_to_3_cells(monkeypatch):
     assert steps == {1, 2, 3}
     xs, ys = {dx for dx, _ in moves}, {dy for _, dy in moves}
     assert min(xs) == min(ys) == -3 and max(xs) == max(ys) == 3    # left, right, up and down
+
+
+def test_the_xor_finding_names_how_many_blocks_an_a_unit_sees(monkeypatch):
+    from types import SimpleNamespace
+
+    from simulator.lecture import contrast
+    two = SimpleNamespace(best_test_accuracy=1.0, a_units=8, details={
+        "network": {"sizes": [2, 4, 1], "test_accuracy": 1.0},
+        "perceptron": {"best_accuracy": 0.75}})
+    monkeypatch.setattr(contrast, "run_xor", lambda seed: two)
+    result = SimpleNamespace(seed=1, best_test_accuracy=0.7, settings={"excitatory": 2, "inhibitory": 1})
+    finding = E._xor_extras(result)["finding"]
+    assert "each A-unit sees at most 3 of the 16 blocks" in finding
+    assert "a 4-unit hidden layer trained by backpropagation 100%" in finding

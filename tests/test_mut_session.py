@@ -279,3 +279,15 @@ def test_a_view_is_equal_only_to_itself_and_a_new_session_is_paused(session):
     v = Session(seed=3).view()
     assert v.running is False and v.demo is True
     assert v == v and (v == dataclasses.replace(v)) is False
+
+
+@pytest.mark.parametrize("names, said", [(("cat", "dog"), "cat, dog"), (None, "(unnamed)")])
+def test_a_machine_for_classes_no_experiment_has_is_refused_naming_them(tmp_path, names, said):
+    from simulator.machine import MarkI
+    m = MarkI(seed=5, coding="winner")
+    m._ensure_built()
+    m.n_classes_, m.class_names_ = 2, names
+    m.save(tmp_path / "m.mark1")
+    s = Session(seed=1)
+    assert not s.load(tmp_path / "m.mark1")
+    assert s.alert.endswith(f"a machine for classes {said}; no experiment on the panel has those")
