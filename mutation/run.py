@@ -299,7 +299,10 @@ def warm(tree: Path) -> None:
                    cwd=tree, env=env, check=True)
 
 
-def run_module(module: str, cfg: dict, run_cfg: dict, trees: list[Path], operators: list[str]) -> dict:
+def run_module(module: str, cfg: dict, run_cfg: dict, trees: list[Path], operators: list[str],
+               previous: dict | None = None) -> dict:
+    """Run a module's mutants; with ``previous`` (its stored results), only those that survived
+    there, their outcomes merged into it (the rest are kept as they were)."""
     mod_cfg = cfg
     tests = [t for t in mod_cfg["tests"] if (trees[0] / t.split("::")[0]).exists()]  # files or node ids
     missing = [t for t in mod_cfg["tests"] if t not in tests]
@@ -307,6 +310,13 @@ def run_module(module: str, cfg: dict, run_cfg: dict, trees: list[Path], operato
     mutants = list_mutants(module, path)
     if mod_cfg.get("tool", "cosmic-ray") == "cosmic-ray":
         mutants = cosmic_ray_mutants(module, path, operators) + mutants
+    if previous is not None:
+        again = {m["id"] for m in previous["mutants"] if m["outcome"] in ("survived", "error")}
+        known = {m["id"] for m in previous["mutants"]}
+        if {m.id for m in mutants} != known:
+            raise SystemExit(f"{module}: its mutants changed since the stored run (the module was edited): "
+                             "run it whole, without --survivors")
+        mutants = [m for m in mutants if m.id in again]
     seed = int(run_cfg.get("hypothesis_seed", 0))
     print(f"== {module}: {len(mutants)} mutants; tests: {' '.join(tests)}", flush=True)
     outcome, failed, base = run_tests(trees[0], tests, seed, timeout=3600)
@@ -339,6 +349,12 @@ def run_module(module: str, cfg: dict, run_cfg: dict, trees: list[Path], operato
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(len(trees)) as pool:
         list(pool.map(one, mutants))
+    if previous is not None:
+        redone = {m.id: {k: v for k, v in asdict(m).items() if k != "code"} for m in mutants}
+        return {**previous, "run_seconds": previous["run_seconds"] + round(time.monotonic() - start),
+                "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "survivors_rerun": sorted(redone),
+                "mutants": [redone.get(m["id"], m) for m in previous["mutants"]]}
     return {
         "module": module,
         "tests": tests,
@@ -387,6 +403,10 @@ def render(results: list[dict], tool: str, total_seconds: float | None) -> str:
         lines = [f"### `{r['module']}`", "",
                  f"Tests: `{r['command']}` (unmutated {r['unmutated_seconds']} s, "
                  f"per-mutant timeout {r['timeout_seconds']} s)."]
+        if r.get("survivors_rerun"):
+            n = len(r["survivors_rerun"])
+            lines.append(f"The {n} survivors of the module's whole run were run again (`--survivors`) "
+                         "after the tests that kill them were written; the run time adds both.")
         if r.get("missing_tests"):
             lines.append(f"Configured but missing: {', '.join(r['missing_tests'])}.")
         lines.append("")
@@ -455,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worktree", action="store_true",
                         help="copy the working tree's files as they are now (default: the last commit)")
     parser.add_argument("--list", action="store_true", help="only print the mutants, run nothing")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run again only the mutants that survived the module's stored run")
     parser.add_argument("--no-fork", action="store_true",
                         help="start a new Python for each mutant instead of forking a preloaded one")
     parser.add_argument("--report-only", action="store_true", help="remake the report from mutation/results/")
@@ -496,7 +518,11 @@ def main(argv: list[str] | None = None) -> int:
             preload(trees[0])
         results_dir.mkdir(exist_ok=True)
         for m in modules:
-            result = run_module(m, config["modules"][m], config["run"], trees, config["run"]["operators"])
+            stored = results_dir / f"{slug(m)}.json"
+            previous = json.loads(stored.read_text(encoding="utf-8")) if args.survivors and stored.exists() \
+                else None
+            result = run_module(m, config["modules"][m], config["run"], trees, config["run"]["operators"],
+                                previous)
             text = json.dumps(result, indent=1) + "\n"
             (results_dir / f"{slug(m)}.json").write_text(text, encoding="utf-8")
     results = []
