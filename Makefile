@@ -80,7 +80,8 @@ tune: $(STAMP)
 # Mutation testing of the core (docs/TESTING.md, remade by the run; not part of `make test`):
 # plausible bugs put one at a time into a copy of the last commit under build/mutation/, and
 # the module's tests run against each. MODULE=simulator/statefile.py for one module, JOBS=2 for
-# two mutants at once, WORKTREE=1 to copy the files as they are now instead of the last commit.
+# two mutants at once, WORKTREE=1 to copy the files as they are now instead of the last commit,
+# SURVIVORS=1 to run again only the mutants that survived the module's stored run.
 MUTATION_STAMP := $(VENV)/.mutation-installed
 $(MUTATION_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,mutation]'
@@ -88,7 +89,7 @@ $(MUTATION_STAMP): $(STAMP) pyproject.toml
 
 mutation: $(MUTATION_STAMP)
 	nice -n 19 $(PY) mutation/run.py $(if $(MODULE),--module $(MODULE)) $(if $(JOBS),--jobs $(JOBS)) \
-		$(if $(WORKTREE),--worktree)
+		$(if $(WORKTREE),--worktree) $(if $(SURVIVORS),--survivors)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
