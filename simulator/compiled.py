@@ -205,14 +205,17 @@ def learn(act, cnt, targets, W, bias, mask, n_connected, lecture, gamma, forced,
                 is_active[active[j]] = 0
         elif n_reinforced and step == 0.0 and full:
             # The common case, without branches so it vectorises: one A-unit's potentiometers
-            # sit side by side in memory, an unreinforced one gets + 0 and does not move.
+            # sit side by side in memory, an unreinforced one gets + 0 and does not move. The
+            # stop is applied by a select, not to every pot: an unreinforced pot left beyond a
+            # stop lowered since (set_params) must stay where it is, as on the masked path.
             for j in range(n):
                 a = active[j]
                 for r in range(n_r):
                     old = W[a, r]
                     new = old + delta[r]
                     if limit > 0.0:
-                        new = min(max(new, -limit), limit)
+                        clamped = min(max(new, -limit), limit)
+                        new = clamped if delta[r] != 0.0 else old
                     W[a, r] = new
                     moved += new != old
         elif n_reinforced:

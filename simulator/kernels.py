@@ -239,8 +239,9 @@ def learn(act, cnt, targets, W, bias, mask, n_connected, rule, eta, limit, step,
         elif reinforced.any():
             old = W[active]
             new = _turned(old + delta, old, limit, step)
-            if not (step == 0.0 and full):  # only the reinforced, wired potentiometers turn
-                new = np.where(mask[active] & (delta != 0.0), new, old)
+            # only the reinforced, wired potentiometers turn (with full wiring and no ratchet
+            # only the stops could move an unreinforced one: one lowered since it was set)
+            new = np.where(mask[active] & (delta != 0.0), new, old)
             moved = int(np.count_nonzero(new != old))
             W[active] = new
         wrong_out[i] = np.count_nonzero(wrong)

@@ -203,11 +203,6 @@ def test_a_ratchet_set_mid_training_turns_only_the_potentiometers_corrected(eng)
     assert trace.moved.tolist() == [1]
 
 
-@pytest.mark.xfail(strict=True, reason="bug in simulator/kernels.py and compiled.py (not ours to fix): "
-                   "on the full-wiring, no-ratchet fast path every R-unit's pots of the active "
-                   "A-units are clamped to a newly lowered stop, also those of R-units not corrected; "
-                   "the masked path, the oracle and the comment ('an unreinforced one gets + 0 and "
-                   "does not move') leave them alone")
 @pytest.mark.parametrize("eng", ENGINES)
 def test_a_stop_lowered_mid_training_turns_only_the_potentiometers_corrected(eng):
     """forced, eta 1: three cards take A0's pots to 3, 3. Then a stop at 1 and a card asking R0
