@@ -219,6 +219,7 @@ def test_a_state_file_brings_the_experiment_whose_classes_it_was_trained_on(tmp_
     assert s.load(tmp_path / "lr.mark1"), s.alert
     assert s.experiment.name == "left-right" and s.class_names == ("LEFT", "RIGHT")
     assert s.wiring_seed == 5                  # no wiring seed of its own: its seed wired it
+    assert s.demo is False and s.view().demo is False   # a loaded machine: the script is off
     m = MarkI(seed=6, coding="winner")
     m._ensure_built()
     m.n_classes_, m.class_names_ = 2, ("square", "circle")
@@ -291,3 +292,16 @@ def test_a_machine_for_classes_no_experiment_has_is_refused_naming_them(tmp_path
     s = Session(seed=1)
     assert not s.load(tmp_path / "m.mark1")
     assert s.alert.endswith(f"a machine for classes {said}; no experiment on the panel has those")
+
+
+def test_a_machine_that_fails_in_an_unforeseen_way_is_not_loaded_and_says_so(tmp_path, monkeypatch):
+    from simulator.machine import MarkI
+
+    def broken(path):
+        raise RuntimeError("the disk said no")
+    monkeypatch.setattr(MarkI, "load", staticmethod(broken))
+    s = Session(seed=1)
+    machine = s.machine
+    assert not s.load(tmp_path / "x.mark1")
+    assert s.alert.endswith("x.mark1: the machine in it does not run here (RuntimeError: the disk said no)")
+    assert s.machine is machine
