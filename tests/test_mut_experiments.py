@@ -172,7 +172,8 @@ def test_nearest_template_counts_light_exactly_at_the_threshold_as_lit():
     ("equal-area", (60, 90), (0.95, 1.05)),  # the ring widened to the frame's area
 ])
 def test_square_circle_variants_deal_the_figures_they_name(variant, squares_lit, circle_to_square):
-    deck = E.square_circle_deal(variant)(400, np.random.default_rng(0))
+    # size and stroke given, not the experiment's defaults (tuned): the ranges are for these
+    deck = E.square_circle_deal(variant, size=12.0, thickness=1.8)(400, np.random.default_rng(0))
     assert deck.class_names == ("square", "circle")
     lit = (deck.cards >= 0.5).sum(axis=(1, 2))
     squares, circles = lit[deck.labels == 0].mean(), lit[deck.labels == 1].mean()
