@@ -256,3 +256,24 @@ def test_the_xor_finding_names_how_many_blocks_an_a_unit_sees(monkeypatch):
     finding = E._xor_extras(result)["finding"]
     assert "each A-unit sees at most 3 of the 16 blocks" in finding
     assert "a 4-unit hidden layer trained by backpropagation 100%" in finding
+
+
+def test_shifted_letters_take_a_move_that_pushes_the_fewest_lit_cells_off(monkeypatch):
+    # "lit" is light at or above 0.5, as everywhere: the rendered letters have cells at exactly 0.5
+    monkeypatch.setattr(E, "add_noise", lambda cards, noise, rng: cards)
+    deck = E.shifted_letter_cards(600, np.random.default_rng(3))
+    plain = {k: v for k, v in E.LETTER_CARDS.items() if k != "noise"}
+    centred = E.letter_cards(400, rng=np.random.default_rng(0), letters=E.LETTERS, **plain)
+    template = {int(label): card for card, label in zip(centred.cards, centred.labels)}
+
+    def lost(card, dx, dy):
+        return int((card >= 0.5).sum()) - int((E._moved(card, dx, dy) >= 0.5).sum())
+
+    for card, label in zip(deck.cards, deck.labels):
+        t = template[int(label)]
+        found = [(dx, dy) for dx in range(-3, 4) for dy in range(-3, 4)
+                 if max(abs(dx), abs(dy)) > 0 and np.array_equal(E._moved(t, dx, dy), card)]
+        d = max(abs(found[0][0]), abs(found[0][1]))
+        fewest = min(lost(t, dx, dy) for dx in range(-d, d + 1) for dy in range(-d, d + 1)
+                     if max(abs(dx), abs(dy)) == d)
+        assert min(lost(t, dx, dy) for dx, dy in found) == fewest
