@@ -277,3 +277,23 @@ def test_shifted_letters_take_a_move_that_pushes_the_fewest_lit_cells_off(monkey
         fewest = min(lost(t, dx, dy) for dx in range(-d, d + 1) for dy in range(-d, d + 1)
                      if max(abs(dx), abs(dy)) == d)
         assert min(lost(t, dx, dy) for dx, dy in found) == fewest
+
+
+def test_lit_count_train_accuracy_of_a_below_the_cut_rule_by_hand():
+    # counts 3, 1, 2, 2 with classes 0, 1, 1, 0: the best rule is "class 1 below 2", right on 3 of 4
+    train = Deck(_lit(3, 1, 2, 2), np.array([0, 1, 1, 0]), ("A", "B"))
+    got = E.lit_count_accuracy(train, Deck(_lit(1, 3), np.array([1, 0]), ("A", "B")))
+    assert (got["cut"], got["class_1_at_or_above"]) == (2, False)
+    assert (got["train_accuracy"], got["accuracy"]) == (0.75, 1.0)
+
+
+@pytest.mark.parametrize("name, classes", [("letters", 26), ("letters-shifted", 26), ("letters-2", 52)])
+def test_the_letters_runs_show_each_letter_200_times_from_20_cards(name, classes):
+    # the protocol: 20 training cards per letter (and per typeface), 200 presentations each
+    exp = E.EXPERIMENTS[name]
+    assert (exp.trials, exp.train_cards, exp.test_cards) == (200 * classes, 20 * classes, 20 * classes)
+
+
+def test_square_circle_deal_takes_its_sizes_by_keyword_only():
+    with pytest.raises(TypeError):
+        E.square_circle_deal("solid", 12.0)
