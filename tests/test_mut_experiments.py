@@ -297,3 +297,12 @@ def test_the_letters_runs_show_each_letter_200_times_from_20_cards(name, classes
 def test_square_circle_deal_takes_its_sizes_by_keyword_only():
     with pytest.raises(TypeError):
         E.square_circle_deal("solid", 12.0)
+
+
+def test_a_run_that_measured_what_its_test_cards_share_gets_no_held_out_note():
+    measured = dataclasses.replace(E.run(_experiment(), seed=2), test_seen_in_training=0.0, details={})
+    own = _experiment(runner=lambda **kw: measured, held_out_note="(a note for unmeasured runs)")
+    assert "held_out" not in E.run(own, seed=2).details
+    unmeasured = dataclasses.replace(measured, test_seen_in_training=None, details={})
+    own = _experiment(runner=lambda **kw: unmeasured, held_out_note="(a note for unmeasured runs)")
+    assert E.run(own, seed=2).details["held_out"] == "(a note for unmeasured runs)"
