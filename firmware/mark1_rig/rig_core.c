@@ -45,8 +45,8 @@
 #define BLINK_US 1000000UL
 #define BUTTON_SAMPLE_US 1000UL
 /* Frame bytes CRC'd and COBS-encoded after a conversion starts, while the ADC works (about
- * 1,100 cycles, 70 us on the AVR: longer than a 52 us conversion, so the AVR HAL chains a
- * select position's conversions by interrupt and the ADC does not wait for the encoding). */
+ * 1,100 cycles, 70 us on the AVR: longer than a 52 us conversion, so the AVR HAL runs the scan
+ * by interrupt and the ADC does not wait for the encoding). */
 #define FIN_CHUNK 16u
 /* Transmit-buffer bytes still to go when a frame's encoding may start: what the wire sends
  * while the finisher encodes it, at 85 us a chunk (about 70 us of encoding: on a wire-bound
@@ -360,7 +360,7 @@ static void cal_scan_done(void)
 }
 
 /* A scan is complete in pkt[cur]: hand it to the finisher if streaming (or hold it while the
- * finisher is busy), and start the next one. */
+ * finisher is busy); the next one begins when scan_due says. */
 static void scan_complete(void)
 {
     S.scan_us = hal_micros() - S.scan_t0;
