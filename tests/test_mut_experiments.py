@@ -306,3 +306,43 @@ def test_a_run_that_measured_what_its_test_cards_share_gets_no_held_out_note():
     unmeasured = dataclasses.replace(measured, test_seen_in_training=None, details={})
     own = _experiment(runner=lambda **kw: unmeasured, held_out_note="(a note for unmeasured runs)")
     assert E.run(own, seed=2).details["held_out"] == "(a note for unmeasured runs)"
+
+
+def test_run_settings_are_checked_against_the_table_of_limits():
+    with pytest.raises(ConfigError, match=r"^trials must be a whole number from 1 to 10,000,000, got 0$"):
+        E.run("left-right", trials=0)
+
+
+def test_the_test_accuracy_is_the_curves_last_point():
+    r = E.run(_experiment(trials=60), seed=2)
+    assert len(r.curve) > 2 and r.test_accuracy == r.curve[-1][1]
+
+
+def test_runners_and_run_take_their_settings_by_keyword_only():
+    for call in (lambda: E.run("left-right", 1), lambda: E._run_capacity(1, None, 20, None),
+                 lambda: E._run_lms(1, None, 20, None), lambda: E._lecture("run_xor")(1, None, 20, None)):
+        with pytest.raises(TypeError):
+            call()
+
+
+def test_experiments_are_frozen_and_on_the_panel_unless_said():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        E.EXPERIMENTS["left-right"].trials = 1
+    assert _experiment().panel is True
+
+
+def test_the_registrys_figures_move_and_turn_unless_told_not_to():
+    rng = np.random.default_rng(0)
+    for deal in (E._shapes("square", "circle"), E._letters("EF")):
+        deck = deal(60, rng)
+        assert len({c.tobytes() for c in deck.cards >= 0.5}) > 30   # moved: not one picture a class
+    centred = E._shapes("square", "circle", shift=False)(60, rng)
+    squares = centred.cards[centred.labels == 0]
+    assert len({c.tobytes() for c in squares >= 0.5}) > 3           # centred, yet turned
+
+
+def test_capacity_stops_a_set_as_soon_as_a_pass_makes_no_mistake(monkeypatch):
+    monkeypatch.setattr(E, "CAPACITY_EPOCHS", 3)
+    monkeypatch.setattr(E, "CAPACITY_LOADS", (0.05, 1.0, 2.0))
+    r = E.run("capacity", seed=1, a_units=20)
+    assert r.details["epochs"][0] < 3          # one card: learned and stopped before the most
