@@ -75,14 +75,8 @@ static void pty_service(void)
     struct pollfd p = {.fd = pty_master, .events = POLLIN | POLLOUT};
     if (poll(&p, 1, 0) < 0)
         return;
-    /* POLLHUP while no process holds the slave open: bytes written then would reach the next
-     * opener stale, so they are dropped instead (as the simavr harness does). */
-    pty_open = !(p.revents & POLLHUP);
-    if (!pty_open) {
-        out_len = 0;
-        in_len = 0;
-        return;
-    }
+    /* The host's bytes first, even when it has closed the port since: what it wrote before
+     * closing reaches the board, as over a cable (a LAMPS just before the close was lost). */
     if (in_len) {
         size_t n = host_rx_push(in_buf, in_len);
         memmove(in_buf, in_buf + n, in_len - n);
@@ -95,6 +89,13 @@ static void pty_service(void)
             memmove(in_buf, in_buf + k, (size_t)n - k);
             in_len = (size_t)n - k;
         }
+    }
+    /* POLLHUP while no process holds the slave open: the board's bytes written then would
+     * reach the next opener stale, so they are dropped instead (as the simavr harness does). */
+    pty_open = !(p.revents & POLLHUP);
+    if (!pty_open) {
+        out_len = 0;
+        return;
     }
     while (out_len && (p.revents & POLLOUT)) {
         size_t chunk = out_head + out_len > OUT_CAP ? OUT_CAP - out_head : out_len;
