@@ -346,3 +346,10 @@ def test_capacity_stops_a_set_as_soon_as_a_pass_makes_no_mistake(monkeypatch):
     monkeypatch.setattr(E, "CAPACITY_LOADS", (0.05, 1.0, 2.0))
     r = E.run("capacity", seed=1, a_units=20)
     assert r.details["epochs"][0] < 3          # one card: learned and stopped before the most
+
+
+def test_the_lms_comparisons_test_accuracies_are_each_curves_last_point():
+    r = E.run("lms", seed=1, trials=40)
+    assert len(r.curve) > 2 and r.test_accuracy == r.curve[-1][1]
+    for m in r.details["machines"]:
+        assert len(m["learning_curve"]) > 2 and m["test_accuracy"] == m["learning_curve"][-1][1]
