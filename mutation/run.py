@@ -112,6 +112,10 @@ def cosmic_ray_mutants(module: str, path: Path, operators: list[str]) -> list[Mu
             code = mutate_code(source, op, occurrence)
             if code is None or code == source:
                 continue
+            try:  # e.g. "def f(*, a)" made "def f(/, a)": Python refuses it, not a bug one could make
+                compile(code, str(path), "exec")
+            except SyntaxError:
+                continue
             line, before, after = _changed(source, code)
             if line == 0 or _is_docstring_or_log(lines, line):
                 continue
