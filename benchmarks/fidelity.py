@@ -350,10 +350,12 @@ def render(runs, pas, secs, pa_gaps, n_seeds, elapsed, names) -> str:
       "outline thickness and photocell threshold, square-diamond's move of the centre, the "
       "letters' photocell noise and left-right's threshold. Its committed log, "
       "[benchmarks/tune.log](../benchmarks/tune.log), has every square-circle setting tried "
-      "with its figure on each seed, the one chosen and why; that run was stopped after "
-      "square-circle's choice (a shared machine), so the other three settings are still the "
-      "ones chosen by hand on seeds 1000-1009 before the script existed, with the figures "
-      "quoted below, and `make tune` reruns their searches.\n")
+      "with its figure on each seed, the one chosen and why (that run was stopped after "
+      "square-circle's choice, on a shared machine); the other three searches ran on their "
+      "own (`benchmarks/tune.py --search square-diamond --search letters --search "
+      "left-right`), and their log, [benchmarks/tune-others.log](../benchmarks/tune-others.log), "
+      "chose the settings these rows use: a move of the centre of up to 0.5 cell, photocell "
+      "noise 0.05 and an A-unit threshold of 2. `make tune` reruns all four.\n")
     w("| task | A-units | training cards / presentations | published | ours | met? | "
       "test cards seen in training | one run |")
     w("|---|---|---|---|---|---|---|---|")

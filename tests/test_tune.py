@@ -19,6 +19,7 @@ import tune  # noqa: E402
 
 from simulator import experiments as E  # noqa: E402
 from simulator.cards import shape_cards  # noqa: E402
+from simulator.machine import MarkI  # noqa: E402
 
 SETTING = re.compile(r"^setting (\d+) \[(stage \d|chosen)\] (\S+=\S+( \S+=\S+)*)$")
 
@@ -98,7 +99,9 @@ def test_the_committed_log_is_a_run_on_1000_1009():
     check_log(text, ["square-circle"], 10)
     assert "--quick" not in text.splitlines()[1]
     assert text.splitlines()[2].startswith("tuning seeds: 1000-1009 ")
-    assert text.rstrip().splitlines()[-1].startswith("STOPPED HERE by hand")
+    *_, stopped, later = text.rstrip().splitlines()
+    assert stopped.startswith("STOPPED HERE by hand")
+    assert "benchmarks/tune-others.log" in later
     # the registry holds the setting it chose
     chosen = re.search(r"^chosen: setting \d+: (.*)$", text, re.M).group(1)
     registered = {**E.SQUARE_CIRCLE_MACHINE, **E.SQUARE_CIRCLE_CARDS}
@@ -152,3 +155,17 @@ def test_final_accuracy_only_is_the_full_runs_figure(name):
     assert lean.test_accuracy == full.test_accuracy
     assert lean.train_accuracy == full.train_accuracy
     assert lean.curve == [full.curve[-1]]
+
+
+def test_the_other_searches_log_chose_what_the_registry_uses():
+    """square-diamond's move, the letters' noise and left-right's threshold: the settings the
+    fidelity table runs are the ones benchmarks/tune-others.log chose on seeds 1000-1009."""
+    text = (ROOT / "benchmarks" / "tune-others.log").read_text()
+    check_log(text, ["square-diamond", "letters", "left-right"], 10)
+    assert "--quick" not in text.splitlines()[1]
+    assert text.splitlines()[2].startswith("tuning seeds: 1000-1009 ")
+    chosen = dict(pair.split("=") for pair in
+                  re.findall(r"^chosen: setting \d+: (\S+=\S+)$", text, re.M))
+    assert float(chosen["max_shift"]) == E.DIAMOND_MAX_SHIFT == 0.5
+    assert float(chosen["photocell_noise"]) == E.LETTER_MACHINE["photocell_noise"] == 0.05
+    assert float(chosen["a_threshold"]) == MarkI().a_threshold == 2.0   # left-right: defaults
