@@ -112,6 +112,18 @@ def wiring_picture(pb: Plugboard, *, seed=None, cell: int = 3) -> Image.Image:
     return picture
 
 
+def _canvas(size):
+    """A blank chart: the picture, its drawing context and the title and label fonts."""
+    img = Image.new("RGB", size, BACKGROUND)
+    return img, ImageDraw.Draw(img), _font(22), _font(15)
+
+
+def _plot_area(size) -> tuple[int, int, int, int]:
+    """left, right, top, bottom of a chart's plot: room for the title above, labels below."""
+    w, h = size
+    return 80, w - 30, 70, h - 60
+
+
 def write_curve(curve, path, *, title: str, published: str = "", criterion: float = 0.95) -> None:
     """Plot test accuracy against presentations (log axis) as a PNG."""
     _suffix(path, (".png",))
@@ -157,11 +169,8 @@ def curves_picture(series, *, title: str, subtitle: str = "", criterion: float =
     -------
     PIL.Image.Image
     """
-    w, h = size
-    img = Image.new("RGB", size, BACKGROUND)
-    d = ImageDraw.Draw(img)
-    font, small = _font(22), _font(15)
-    left, right, top, bottom = 80, w - 30, 70, h - 60
+    img, d, font, small = _canvas(size)
+    left, right, top, bottom = _plot_area(size)
     tmax = max([10] + [max(1, t) for _, curve, _ in series for t, _ in curve[-1:]])
     decades = int(math.ceil(math.log10(tmax)))
 
@@ -205,7 +214,7 @@ def curves_picture(series, *, title: str, subtitle: str = "", criterion: float =
             d.text((right - 8, bottom - 12 - 22 * (len(series) - 1 - n)), label, font=small,
                    fill=colour, anchor="rb")
     d.text((left, 20), title, font=font, fill=TEXT)
-    d.text((right, h - 22), "presentations (log scale)", font=small, fill=TEXT, anchor="rm")
+    d.text((right, size[1] - 22), "presentations (log scale)", font=small, fill=TEXT, anchor="rm")
     if subtitle:
         d.text((left, 48), subtitle, font=small, fill=TEXT)
     return img
@@ -266,11 +275,8 @@ def pa_picture(curves, *, size=(960, 600)) -> Image.Image:
     -------
     PIL.Image.Image
     """
-    w, h = size
-    img = Image.new("RGB", size, BACKGROUND)
-    d = ImageDraw.Draw(img)
-    font, small = _font(22), _font(15)
-    left, right, top, bottom = 80, w - 30, 70, h - 60
+    img, d, font, small = _canvas(size)
+    left, right, top, bottom = _plot_area(size)
 
     def x(r):
         return left + (right - left) * r
@@ -291,6 +297,6 @@ def pa_picture(curves, *, size=(960, 600)) -> Image.Image:
         d.text((left + 12, top + 8 + 22 * n), label, font=small, fill=colour)
     d.text((left, 20), "A-unit activity P_a: Rosenblatt's expression (lines), simulator "
            "(circles)", font=font, fill=TEXT)
-    d.text((right, h - 22), "fraction of retina lit, R", font=small, fill=TEXT, anchor="rm")
+    d.text((right, size[1] - 22), "fraction of retina lit, R", font=small, fill=TEXT, anchor="rm")
     d.text((left, 48), "5,000 A-units, 40 random cards per point, seed 0", font=small, fill=TEXT)
     return img
