@@ -27,7 +27,7 @@ from .cards import Deck, left_right_cards, letter_cards, parity_cards, shape_car
 from .cards.render import add_noise
 from .errors import ConfigError
 from .heldout import MAX_DEAL_FACTOR as MAX_DEAL_FACTOR  # their first home: read here too
-from .heldout import deal_unseen, photocell_patterns
+from .heldout import deal_unseen, held_out_figures, photocell_patterns
 from .learning import CRITERION as CRITERION  # its old home: the commands read it here
 from .learning import Result, build_machine, learn, mean_active
 from .limits import check as check_limit
@@ -391,10 +391,8 @@ def _run_lms(*, seed, trials, a_units, test_cards) -> Result:
     result = Result("lms", seed, m.a_units, trials, learned.to_criterion, round(train_acc, 6),
                     round(learned.curve[-1][1], 6), round(learned.best, 6), learned.curve,
                     learned.errors, "", test.class_names, params, mean_active(base, test))
-    test_list = photocell_patterns(test.cards, threshold)
-    result.test_seen_in_training = round(sum(k in train_keys for k in test_list) / len(test_list), 6)
-    result.distinct_train_patterns = len(train_keys)
-    result.distinct_test_patterns = len(set(test_list))
+    for key, value in held_out_figures(test.cards, train_keys, threshold).items():
+        setattr(result, key, value)
     machines = [{"name": name, "rule": rule, "learning_rate": eta,
                  "learning_curve": runs[name][1].curve,
                  "trials_to_criterion": runs[name][1].to_criterion,
@@ -619,11 +617,8 @@ def run(name: str | Experiment, *, seed: int = 0, trials: int | None = None, a_u
                     round(train_acc, 6), round(learned.curve[-1][1], 6), round(learned.best, 6),
                     learned.curve, learned.errors, exp.published, test.class_names, params,
                     p_a)
-    test_list = photocell_patterns(test.cards, threshold)
-    result.test_seen_in_training = round(sum(k in train_keys for k in test_list)
-                                         / len(test_list), 6)
-    result.distinct_train_patterns = len(train_keys)
-    result.distinct_test_patterns = len(set(test_list))
+    for key, value in held_out_figures(test.cards, train_keys, threshold).items():
+        setattr(result, key, value)
     if pool is not None:
         result.details["nearest_template"] = nearest_template_accuracy(pool, test, threshold)
     if len(test.class_names) == 2:

@@ -38,6 +38,21 @@ def photocell_patterns(cards, threshold: float = 0.5) -> list[bytes]:
     return [row.tobytes() for row in fired]
 
 
+def held_out_figures(test_cards, train_keys: set[bytes], threshold: float = 0.5) -> dict:
+    """How new a test deck was to the photocells, as every run reports it.
+
+    Returns
+    -------
+    dict
+        ``test_seen_in_training`` (the fraction of test cards whose pattern is in
+        ``train_keys``), ``distinct_train_patterns`` and ``distinct_test_patterns``.
+    """
+    test_list = photocell_patterns(test_cards, threshold)
+    return {"test_seen_in_training": round(sum(k in train_keys for k in test_list) / len(test_list), 6),
+            "distinct_train_patterns": len(train_keys),
+            "distinct_test_patterns": len(set(test_list))}
+
+
 #: Cards dealt in all, per card wanted, before giving up on finding new patterns.
 MAX_DEAL_FACTOR = 200
 

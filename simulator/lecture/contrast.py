@@ -55,7 +55,7 @@ import numpy as np
 from ..cards import Deck, left_right_cards, parity_bits, parity_cards, shape_cards
 from ..cards.parity import CLASS_NAMES as PARITY_NAMES
 from ..errors import ConfigError
-from ..heldout import deal_unseen, photocell_patterns
+from ..heldout import deal_unseen, held_out_figures, photocell_patterns
 from ..learning import CRITERION, Result, build_machine, checkpoints, learn, mean_active
 from ..limits import check as check_limit
 from ..machine import MarkI
@@ -413,7 +413,6 @@ def run_logistic(seed: int = 0, *, task: str = "square-circle", features: str = 
     train_keys = set(photocell_patterns(train.cards, threshold))
     test = deal_unseen(deal, test_cards, np.random.default_rng(test_ss), train_keys,
                        threshold=threshold, name="logistic test cards")
-    test_list = photocell_patterns(test.cards, threshold)
     if m is not None:
         X, X_test = (m.associate(d.cards).astype(np.float64) for d in (train, test))
         settings = _params(m)
@@ -453,6 +452,4 @@ def run_logistic(seed: int = 0, *, task: str = "square-circle", features: str = 
         published="(lecture) threshold 0.5 by default; higher threshold -> precision, "
                   "lower -> recall",
         class_names=test.class_names, settings=settings, details=details,
-        test_seen_in_training=round(sum(k in train_keys for k in test_list) / len(test_list), 6),
-        distinct_train_patterns=len(train_keys), distinct_test_patterns=len(set(test_list)),
-        **extra)
+        **held_out_figures(test.cards, train_keys, threshold), **extra)
